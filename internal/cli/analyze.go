@@ -1,0 +1,205 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/vbauerster/mpb/v8"
+	"github.com/vbauerster/mpb/v8/decor"
+	"golang.org/x/term"
+
+	"github.com/sluicehq/sluice/internal/config"
+	"github.com/sluicehq/sluice/internal/gitcmd"
+	"github.com/sluicehq/sluice/internal/ingest"
+	"github.com/sluicehq/sluice/internal/store"
+)
+
+func (a *app) analyzeCommand() *cobra.Command {
+	var t ingest.Target
+	var batch int
+	cmd := &cobra.Command{
+		Use:   "analyze PATH|URL",
+		Short: "Import a Git repository (again: only what is new)",
+		Long: `Adds the repository if it is new and imports its history: every commit of
+every branch and tag (each once), with the mailmap applied and numstat per
+file. Remote repositories are mirrored under the data dir; local ones are
+read in place and never modified. Running it again imports only new commits,
+and continues an interrupted run where it stopped.
+
+Credentials come from the source in sluice.yaml whose url is the longest
+prefix of the repository URL (token for HTTPS, ssh_key_file and
+known_hosts_file for SSH).`,
+		Example: `  sluice analyze .
+  sluice analyze https://git.example.internal/team/service.git --name service
+  sluice analyze ssh://git@git.example.internal:7999/team/service.git --branch main`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			db, err := a.openDB(ctx)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			t.Location = args[0]
+			if err := a.applySource(&t); err != nil {
+				return err
+			}
+			res, err := a.sync(ctx, db, t, batch)
+			if err != nil {
+				return err
+			}
+			a.printSummary(res)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&t.Name, "name", "", "name of the repository in Sluice (default: from the URL path or directory name)")
+	f.StringVar(&t.Branch, "branch", "", "import only this branch (default: all branches and tags)")
+	f.BoolVar(&t.NoExcludes, "no-excludes", false, "count lock files, vendored and minified files too (binary files stay excluded)")
+	f.IntVar(&batch, "batch-size", ingest.DefaultBatchSize, "commits saved per transaction")
+	f.MarkHidden("batch-size")
+	return cmd
+}
+
+// applySource fills t's credentials from the matching configured source
+// and its excludes from the analysis settings.
+func (a *app) applySource(t *ingest.Target) error {
+	t.ExcludeGlobs = a.cfg.Analysis.ExcludePaths
+	if a.cfg.Analysis.NoDefaultExcludes {
+		t.NoExcludes = true
+	}
+	clean, kind, err := gitcmd.ParseRemote(t.Location)
+	if err != nil {
+		return err
+	}
+	if kind == gitcmd.Local {
+		return nil
+	}
+	src := a.cfg.SourceFor(clean)
+	if src == nil {
+		a.logger.Debug("no configured source matches; connecting without credentials", "url", clean)
+		return nil
+	}
+	t.Source = src.Name
+	t.Auth = authFor(src)
+	return nil
+}
+
+func authFor(src *config.Source) gitcmd.Auth {
+	return gitcmd.Auth{
+		Token:          src.Token.Value,
+		Username:       src.Username,
+		Scheme:         src.AuthScheme,
+		CAFile:         src.CAFile,
+		SSHKeyFile:     src.SSHKeyFile,
+		KnownHostsFile: src.KnownHostsFile,
+	}
+}
+
+// sync runs one repository's sync with progress on the terminal.
+func (a *app) sync(ctx context.Context, db *store.DB, t ingest.Target, batch int) (ingest.Result, error) {
+	p := a.newProgress()
+	defer p.stop()
+	s := &ingest.Syncer{
+		DB:        db,
+		DataDir:   a.dataDir,
+		Logger:    a.logger,
+		Timeout:   a.cfg.Git.Timeout,
+		BatchSize: batch,
+		Progress:  p.update,
+	}
+	if p.tty {
+		s.FetchProgress = p.fetchOutput()
+	}
+	return s.Sync(ctx, t)
+}
+
+func (a *app) printSummary(res ingest.Result) {
+	state := fmt.Sprintf("imported %d new commits", res.Imported)
+	if res.UpToDate {
+		state = "up to date"
+	}
+	fmt.Fprintf(a.stdout, "%s: %s; %d commits by %d authors stored (%s)\n",
+		res.Repo.Name, state, res.Commits, res.Authors, res.Duration.Round(time.Millisecond))
+}
+
+// progress shows a sync's progress: a bar on a terminal, else a log line
+// every few seconds.
+type progress struct {
+	a    *app
+	tty  bool
+	mu   sync.Mutex
+	p    *mpb.Progress
+	bar  *mpb.Bar
+	last time.Time
+	repo string
+}
+
+func (a *app) newProgress() *progress {
+	p := &progress{a: a}
+	if f, ok := a.stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) && os.Getenv("CI") == "" {
+		p.tty = true
+		p.p = mpb.New(mpb.WithOutput(a.stderr), mpb.WithWidth(40), mpb.WithRefreshRate(150*time.Millisecond))
+	}
+	return p
+}
+
+func (p *progress) update(e ingest.Event) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.repo = e.Repo
+	if !p.tty {
+		if e.Phase == ingest.PhaseImport && e.Total > 0 && time.Since(p.last) > 5*time.Second {
+			p.last = time.Now()
+			p.a.logger.Info("importing", "repo", e.Repo, "commits", e.Done, "of", e.Total)
+		}
+		return
+	}
+	if e.Phase != ingest.PhaseImport || e.Total == 0 {
+		return
+	}
+	if p.bar == nil {
+		p.bar = p.p.AddBar(e.Total,
+			mpb.PrependDecorators(decor.Name(e.Repo+" ", decor.WCSyncSpaceR), decor.CountersNoUnit("%d/%d commits", decor.WCSyncSpace)),
+			mpb.AppendDecorators(decor.Percentage(decor.WCSyncSpace), decor.Name(" "), decor.EwmaETA(decor.ET_STYLE_GO, 30)),
+			mpb.BarRemoveOnComplete(),
+		)
+	}
+	if e.Done > e.Total {
+		p.bar.SetTotal(e.Done, false)
+	}
+	p.bar.EwmaSetCurrent(e.Done, time.Second)
+}
+
+// fetchOutput passes git's clone/fetch progress through to the terminal.
+func (p *progress) fetchOutput() io.Writer { return p.a.stderr }
+
+func (p *progress) stop() {
+	if p.p == nil {
+		return
+	}
+	p.mu.Lock()
+	if p.bar != nil {
+		p.bar.Abort(true)
+	}
+	p.mu.Unlock()
+	p.p.Wait()
+}
+
+// maskDSN hides a password in a postgres:// URL.
+func maskDSN(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil || u.User == nil {
+		return dsn
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "******")
+	}
+	return u.Redacted()
+}

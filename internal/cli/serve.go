@@ -1,0 +1,197 @@
+package cli
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sluicehq/sluice/internal/ingest"
+	"github.com/sluicehq/sluice/internal/web"
+)
+
+func (a *app) serveCommand() *cobra.Command {
+	var repos []string
+	var addr string
+	cmd := &cobra.Command{
+		Use:   "serve [--repo PATH|URL]...",
+		Short: "Analyse repositories, then serve the web UI and API",
+		Long: `Imports each --repo (and every repository in sluice.yaml), then serves the
+web UI and the JSON API (/api/v1) on --addr. The UI requires a login: user
+"admin", with the password from server.admin_password_file, or else from
+DATA_DIR/admin-password, which is generated on first start (mode 0600).`,
+		Example: `  sluice serve --repo .
+  sluice serve --repo https://git.example.internal/team/service.git --addr 0.0.0.0:8080`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			if addr == "" {
+				addr = first(a.cfg.Server.Addr, "127.0.0.1:8080")
+			}
+			db, err := a.openDB(ctx)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+
+			targets := make([]ingest.Target, 0, len(repos)+len(a.cfg.Repositories))
+			for _, r := range repos {
+				targets = append(targets, ingest.Target{Location: r})
+			}
+			for _, r := range a.cfg.Repositories {
+				targets = append(targets, ingest.Target{Location: r.URL, Name: r.Name, Branch: r.Branch})
+			}
+			var failed int
+			for _, t := range targets {
+				if err := a.applySource(&t); err != nil {
+					return err
+				}
+				res, err := a.sync(ctx, db, t, 0)
+				if err != nil {
+					if ctx.Err() != nil {
+						return ctx.Err()
+					}
+					// One broken repository must not keep the others from
+					// being served; say what failed and go on.
+					failed++
+					a.logger.Error("sync failed", "repo", t.Location, "err", err)
+					continue
+				}
+				a.printSummary(res)
+			}
+
+			pwFile, password, created, err := a.adminPassword()
+			if err != nil {
+				return err
+			}
+			key, err := a.sessionKey()
+			if err != nil {
+				return err
+			}
+			srv := &web.Server{
+				DB:          db,
+				Logger:      a.logger,
+				Password:    password,
+				SessionKey:  key,
+				BotPatterns: a.cfg.Analysis.BotPatterns,
+				Version:     Version(),
+			}
+			ln, err := net.Listen("tcp", addr)
+			if err != nil {
+				return fmt.Errorf("listen on %s: %w; pick another address with --addr", addr, err)
+			}
+			hs := &http.Server{
+				Handler:           srv.Handler(),
+				ReadHeaderTimeout: 10 * time.Second,
+				ErrorLog:          nil,
+			}
+			url := "http://" + displayAddr(ln.Addr().String())
+			note := "password in " + pwFile
+			if created {
+				note = "password generated into " + pwFile + " (cat it once, then keep it safe)"
+			}
+			fmt.Fprintf(a.stdout, "Sluice is serving on %s — log in as admin, %s\n", url, note)
+			if failed > 0 {
+				fmt.Fprintf(a.stdout, "%d repositories failed to sync; see the errors above\n", failed)
+			}
+			errc := make(chan error, 1)
+			go func() { errc <- hs.Serve(ln) }()
+			select {
+			case err := <-errc:
+				return err
+			case <-ctx.Done():
+				a.logger.Info("shutting down")
+				sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				defer cancel()
+				if err := hs.Shutdown(sctx); err != nil {
+					return err
+				}
+				return nil
+			}
+		},
+	}
+	f := cmd.Flags()
+	f.StringArrayVar(&repos, "repo", nil, "repository to analyse before serving: a path or URL (repeatable)")
+	f.StringVar(&addr, "addr", "", "listen address (default server.addr from sluice.yaml, else 127.0.0.1:8080)")
+	return cmd
+}
+
+// displayAddr makes a listen address clickable.
+func displayAddr(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// adminPassword reads the web login password, generating the default file
+// on first start.
+func (a *app) adminPassword() (file, password string, created bool, err error) {
+	file = a.cfg.Server.AdminPasswordFile
+	if file != "" {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return "", "", false, fmt.Errorf("read server.admin_password_file: %w", err)
+		}
+		pw := strings.TrimRight(string(b), "\r\n")
+		if len(pw) < 8 {
+			return "", "", false, fmt.Errorf("the password in %s is shorter than 8 characters; use a longer one", file)
+		}
+		return file, pw, false, nil
+	}
+	file = filepath.Join(a.dataDir, "admin-password")
+	b, err := os.ReadFile(file)
+	if err == nil {
+		return file, strings.TrimRight(string(b), "\r\n"), false, nil
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return "", "", false, err
+	}
+	pw := randomString(18)
+	if err := writeSecretFile(file, []byte(pw+"\n")); err != nil {
+		return "", "", false, err
+	}
+	return file, pw, true, nil
+}
+
+// sessionKey returns the key that signs login cookies, kept in the data
+// dir so that sessions survive a restart.
+func (a *app) sessionKey() ([]byte, error) {
+	file := filepath.Join(a.dataDir, "session-key")
+	if b, err := os.ReadFile(file); err == nil && len(b) >= 32 {
+		return b, nil
+	}
+	key := make([]byte, 32)
+	rand.Read(key)
+	return key, writeSecretFile(file, key)
+}
+
+func writeSecretFile(file string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(file), 0o700); err != nil {
+		return err
+	}
+	tmp := file + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, file)
+}
+
+func randomString(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}

@@ -1,0 +1,250 @@
+// Package gitlog parses the commit stream Sluice reads from git: the output
+// of `git diff-tree --stdin` with a fixed header format and -z numstat. The
+// Reader holds one commit at a time, never the whole output.
+package gitlog
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Separators used in Format. Git cannot put a NUL in a header field, and
+// the ASCII record/unit separators do not occur in sane names or subjects;
+// the subject is last so that even a stray unit separator in it is harmless.
+const (
+	recordSep = '\x1e'
+	fieldSep  = '\x1f'
+)
+
+// Format is the --format (pretty) string the Reader expects: the SHA,
+// parents, mailmap-resolved author and committer with strict ISO 8601 dates
+// (which keep the UTC offset), then the subject.
+const Format = "%x1e%H%x1f%P%x1f%aN%x1f%aE%x1f%aI%x1f%cN%x1f%cE%x1f%cI%x1f%s"
+
+const headerFields = 9
+
+// DiffTreeArgs returns the git arguments of the stream the Reader parses:
+// commits named one per line on stdin, each with a header (also for merges
+// and commits with an empty diff), root commits diffed against the empty
+// tree, rename detection as `git log` does it, and NUL-terminated numstat.
+// Merge commits get no numstat, as in `git log --numstat`.
+func DiffTreeArgs() []string {
+	return []string{
+		"-c", "core.quotePath=false",
+		"diff-tree", "--stdin", "--always", "--root", "-r", "-M",
+		"--numstat", "-z", "--no-color", "--no-ext-diff", "--no-textconv",
+		"--format=" + Format,
+	}
+}
+
+// Commit is one parsed commit.
+type Commit struct {
+	SHA            string
+	Parents        []string
+	AuthorName     string
+	AuthorEmail    string
+	AuthorTime     time.Time // in the author's own UTC offset
+	CommitterName  string
+	CommitterEmail string
+	CommitterTime  time.Time
+	Subject        string
+	Files          []File
+}
+
+// IsMerge reports whether the commit has more than one parent.
+func (c *Commit) IsMerge() bool { return len(c.Parents) > 1 }
+
+// File is one numstat entry.
+type File struct {
+	Path    string
+	OldPath string // source path of a rename or copy, else ""
+	// Additions and Deletions are 0 for binary files.
+	Additions int
+	Deletions int
+	Binary    bool
+}
+
+// Reader reads commits from a diff-tree stream.
+type Reader struct {
+	br   *bufio.Reader
+	line int // commits read, for error messages
+}
+
+// NewReader returns a Reader over r.
+func NewReader(r io.Reader) *Reader {
+	return &Reader{br: bufio.NewReaderSize(r, 64<<10)}
+}
+
+// ErrFormat reports output that does not follow DiffTreeArgs' format, for
+// example a stream cut off in the middle of a commit.
+var ErrFormat = errors.New("unexpected git output")
+
+// Next returns the next commit, or io.EOF after the last one.
+func (r *Reader) Next() (*Commit, error) {
+	// Skip the newline git prints between a header and its numstat, and
+	// any blank separators, until the record separator.
+	for {
+		b, err := r.br.ReadByte()
+		if err != nil {
+			return nil, err // io.EOF at a clean end
+		}
+		if b == recordSep {
+			break
+		}
+		if b != '\n' {
+			return nil, fmt.Errorf("%w: expected a commit header after commit %d, got byte %q", ErrFormat, r.line, b)
+		}
+	}
+	header, err := r.br.ReadBytes(0)
+	if err != nil {
+		return nil, truncated(err, "commit header")
+	}
+	c, err := parseHeader(header[:len(header)-1])
+	if err != nil {
+		return nil, err
+	}
+	r.line++
+	for {
+		next, err := r.peekEntry()
+		if err == io.EOF || !next {
+			return c, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		f, err := r.readEntry()
+		if err != nil {
+			return nil, fmt.Errorf("commit %s: %w", c.SHA, err)
+		}
+		c.Files = append(c.Files, f)
+	}
+}
+
+// peekEntry reports whether a numstat entry follows, skipping newlines.
+func (r *Reader) peekEntry() (bool, error) {
+	for {
+		b, err := r.br.Peek(1)
+		if err != nil {
+			return false, err
+		}
+		switch b[0] {
+		case '\n':
+			r.br.ReadByte()
+		case recordSep:
+			return false, nil
+		default:
+			return true, nil
+		}
+	}
+}
+
+// readEntry reads "ADD\tDEL\tPATH\0" or, for a rename or copy,
+// "ADD\tDEL\t\0OLD\0NEW\0". Binary files show "-" for both counts.
+func (r *Reader) readEntry() (File, error) {
+	var f File
+	add, err := r.br.ReadString('\t')
+	if err != nil {
+		return f, truncated(err, "numstat entry")
+	}
+	del, err := r.br.ReadString('\t')
+	if err != nil {
+		return f, truncated(err, "numstat entry")
+	}
+	add, del = add[:len(add)-1], del[:len(del)-1]
+	if add == "-" && del == "-" {
+		f.Binary = true
+	} else {
+		if f.Additions, err = strconv.Atoi(add); err != nil {
+			return f, fmt.Errorf("%w: bad numstat count %q", ErrFormat, add)
+		}
+		if f.Deletions, err = strconv.Atoi(del); err != nil {
+			return f, fmt.Errorf("%w: bad numstat count %q", ErrFormat, del)
+		}
+	}
+	path, err := r.readNul()
+	if err != nil {
+		return f, err
+	}
+	if path != "" {
+		f.Path = path
+		return f, nil
+	}
+	if f.OldPath, err = r.readNul(); err != nil {
+		return f, err
+	}
+	if f.Path, err = r.readNul(); err != nil {
+		return f, err
+	}
+	return f, nil
+}
+
+func (r *Reader) readNul() (string, error) {
+	s, err := r.br.ReadString(0)
+	if err != nil {
+		return "", truncated(err, "path")
+	}
+	return s[:len(s)-1], nil
+}
+
+func truncated(err error, what string) error {
+	if err == io.EOF {
+		return fmt.Errorf("%w: stream ended inside a %s (truncated output)", ErrFormat, what)
+	}
+	return err
+}
+
+func parseHeader(h []byte) (*Commit, error) {
+	fields := bytes.SplitN(h, []byte{fieldSep}, headerFields)
+	if len(fields) != headerFields {
+		return nil, fmt.Errorf("%w: commit header has %d fields, want %d: %q", ErrFormat, len(fields), headerFields, h)
+	}
+	c := &Commit{
+		SHA:            string(fields[0]),
+		AuthorName:     string(fields[2]),
+		AuthorEmail:    string(fields[3]),
+		CommitterName:  string(fields[5]),
+		CommitterEmail: string(fields[6]),
+		Subject:        string(fields[8]),
+	}
+	if !isSHA(c.SHA) {
+		return nil, fmt.Errorf("%w: %q is not a commit id", ErrFormat, c.SHA)
+	}
+	if p := strings.Fields(string(fields[1])); len(p) > 0 {
+		c.Parents = p
+	}
+	var err error
+	if c.AuthorTime, err = parseTime(fields[4]); err != nil {
+		return nil, fmt.Errorf("commit %s: author date: %w", c.SHA, err)
+	}
+	if c.CommitterTime, err = parseTime(fields[7]); err != nil {
+		return nil, fmt.Errorf("commit %s: committer date: %w", c.SHA, err)
+	}
+	return c, nil
+}
+
+func isSHA(s string) bool {
+	if len(s) != 40 && len(s) != 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// parseTime parses git's strict ISO 8601 date, keeping its UTC offset.
+func parseTime(b []byte) (time.Time, error) {
+	t, err := time.Parse(time.RFC3339, string(b))
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%w: bad date %q", ErrFormat, b)
+	}
+	return t, nil
+}

@@ -1,0 +1,532 @@
+// Package ingest syncs a Git repository into the store: it mirrors a remote
+// (or reads a local repository in place), finds the commits that are new
+// since the last completed sync, streams their numstat through git, and
+// saves them in batches, each in one transaction with the sync checkpoint.
+//
+// A sync is restartable at any point: the checkpoint's tips move only when
+// a sync completes, every batch is an idempotent upsert, and commits already
+// stored are filtered out before git diffs them, so a re-run after a crash
+// does the missing work only and stores the same rows as an uninterrupted
+// run.
+package ingest
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"maps"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/sluicehq/sluice/internal/exclude"
+	"github.com/sluicehq/sluice/internal/gitcmd"
+	"github.com/sluicehq/sluice/internal/gitlog"
+	"github.com/sluicehq/sluice/internal/store"
+)
+
+// DefaultBatchSize is the number of commits saved per transaction.
+const DefaultBatchSize = 500
+
+// lookupChunk is how many candidate SHAs are checked against the store at once.
+const lookupChunk = 1000
+
+// Syncer syncs repositories into a store.
+type Syncer struct {
+	// DB is where commits are stored.
+	DB *store.DB
+	// DataDir holds the bare mirrors of remote repositories (DataDir/mirrors).
+	DataDir string
+	// Logger receives progress and diagnostics; nil discards them.
+	Logger *slog.Logger
+	// Timeout bounds each git command; zero means gitcmd.DefaultTimeout.
+	Timeout time.Duration
+	// BatchSize is the number of commits per transaction; zero means
+	// DefaultBatchSize.
+	BatchSize int
+	// Progress, if set, is called as the sync advances. It runs on the
+	// syncing goroutine and must be quick.
+	Progress func(Event)
+	// FetchProgress, if set, receives git's own clone/fetch progress output.
+	FetchProgress io.Writer
+}
+
+// Target names one repository to sync.
+type Target struct {
+	// Location is a local path or an HTTPS/SSH URL, as the user gave it.
+	Location string
+	// Name is the repository's name in Sluice; derived from Location if "".
+	Name string
+	// Branch restricts the sync to one branch; "" syncs all branches and tags.
+	Branch string
+	// Auth holds the transport settings of the remote.
+	Auth gitcmd.Auth
+	// Source is the configured source name the settings came from, if any.
+	Source string
+	// NoExcludes turns the default file excludes off (binary files stay out).
+	NoExcludes bool
+	// ExcludeGlobs are extra excluded path patterns.
+	ExcludeGlobs []string
+}
+
+// Phase is a step of a sync.
+type Phase string
+
+// Sync phases, in order.
+const (
+	PhaseFetch  Phase = "fetch"  // cloning or fetching the mirror
+	PhaseScan   Phase = "scan"   // finding new commits
+	PhaseImport Phase = "import" // diffing and storing commits
+)
+
+// Event reports a sync's progress. Done and Total count commits in
+// PhaseImport (Total may be an estimate when commits were already stored).
+type Event struct {
+	Repo  string
+	Phase Phase
+	Done  int64
+	Total int64
+}
+
+// Result summarises a sync.
+type Result struct {
+	Repo store.Repository
+	// Imported counts commits stored by this sync.
+	Imported int64
+	// Commits and Authors count everything stored for the repository.
+	Commits int64
+	Authors int
+	// UpToDate is true when nothing changed since the last completed sync.
+	UpToDate bool
+	Duration time.Duration
+}
+
+// Sync adds the repository if it is new and imports what changed since its
+// last completed sync. On error, what was imported before it stays stored.
+func (s *Syncer) Sync(ctx context.Context, t Target) (Result, error) {
+	start := time.Now()
+	res, err := s.sync(ctx, t)
+	res.Duration = time.Since(start)
+	return res, err
+}
+
+func (s *Syncer) sync(ctx context.Context, t Target) (Result, error) {
+	var res Result
+	clean, kind, err := gitcmd.ParseRemote(t.Location)
+	if err != nil {
+		return res, err
+	}
+	name := t.Name
+	if name == "" {
+		name = DeriveName(clean, kind)
+	}
+	rules, err := s.rules(t)
+	if err != nil {
+		return res, err
+	}
+	repo := store.Repository{Name: name, Branch: t.Branch, Excludes: !t.NoExcludes, Source: t.Source}
+	if kind == gitcmd.Local {
+		repo.LocalPath = clean
+	} else {
+		repo.URL = clean
+		repo.MirrorPath = filepath.Join(s.DataDir, "mirrors", mirrorDir(name, clean))
+	}
+	if old, err := s.DB.RepositoryByName(ctx, name); err == nil {
+		if old.URL != repo.URL || old.LocalPath != repo.LocalPath {
+			return res, fmt.Errorf("the name %q is already used by %s; pick another with --name", name, location(old))
+		}
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return res, err
+	}
+
+	dir := repo.LocalPath
+	if kind == gitcmd.Local {
+		if err := checkLocal(ctx, dir, s.Timeout); err != nil {
+			return res, err
+		}
+	} else {
+		s.emit(Event{Repo: name, Phase: PhaseFetch})
+		s.logger().Info("fetching", "repo", name, "url", clean)
+		if err := os.MkdirAll(filepath.Dir(repo.MirrorPath), 0o700); err != nil {
+			return res, fmt.Errorf("create mirror directory: %w", err)
+		}
+		if err := gitcmd.Mirror(ctx, clean, t.Auth, repo.MirrorPath, s.Timeout, s.FetchProgress); err != nil {
+			return res, err
+		}
+		dir = repo.MirrorPath
+	}
+	if repo, err = s.DB.UpsertRepository(ctx, repo); err != nil {
+		return res, err
+	}
+	res.Repo = repo
+	git := &gitcmd.Runner{Dir: dir, Auth: t.Auth, Timeout: s.Timeout}
+
+	s.emit(Event{Repo: name, Phase: PhaseScan})
+	tips, err := readTips(ctx, git, kind == gitcmd.Local, t.Branch)
+	if err != nil {
+		return res, err
+	}
+	cp, err := s.DB.Checkpoint(ctx, repo.ID)
+	if err != nil {
+		return res, err
+	}
+	if !repo.LastSyncedAt.IsZero() && cp.Pending == nil && maps.Equal(cp.Tips, tips) {
+		res.UpToDate = true
+		return s.finish(ctx, res)
+	}
+
+	imported, err := s.importCommits(ctx, git, repo, cp, tips, rules)
+	res.Imported = imported
+	if err != nil {
+		return res, err
+	}
+	cp.Tips, cp.Pending, cp.Stored = tips, nil, cp.Stored+imported
+	if err := s.DB.CompleteSync(ctx, repo.ID, cp); err != nil {
+		return res, err
+	}
+	return s.finish(ctx, res)
+}
+
+func (s *Syncer) finish(ctx context.Context, res Result) (Result, error) {
+	authors := map[string]bool{}
+	err := s.DB.ForEachCommit(ctx, store.CommitFilter{Repo: res.Repo.Name}, func(c store.CommitRow) error {
+		res.Commits++
+		authors[strings.ToLower(c.AuthorEmail)] = true
+		return nil
+	})
+	res.Authors = len(authors)
+	return res, err
+}
+
+func location(r store.Repository) string {
+	if r.URL != "" {
+		return r.URL
+	}
+	return r.LocalPath
+}
+
+func (s *Syncer) rules(t Target) (*exclude.Rules, error) {
+	return exclude.New(t.NoExcludes, t.ExcludeGlobs)
+}
+
+func (s *Syncer) logger() *slog.Logger {
+	if s.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return s.Logger
+}
+
+func (s *Syncer) emit(e Event) {
+	if s.Progress != nil {
+		s.Progress(e)
+	}
+}
+
+// importCommits stores every commit reachable from tips and not from the
+// last completed sync's tips, skipping commits already stored.
+func (s *Syncer) importCommits(ctx context.Context, git *gitcmd.Runner, repo store.Repository, cp store.Checkpoint, tips map[string]string, rules *exclude.Rules) (int64, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	revs := revListInput(tips, cp.Tips)
+	total, err := countRevs(ctx, git, revs)
+	if err != nil {
+		return 0, err
+	}
+	s.emit(Event{Repo: repo.Name, Phase: PhaseImport, Total: total})
+	if total == 0 {
+		return 0, nil
+	}
+
+	// rev-list → (skip stored) → diff-tree's stdin, on a goroutine, while
+	// this goroutine parses diff-tree's output and saves batches.
+	pr, pw := io.Pipe()
+	feedErr := make(chan error, 1)
+	go func() {
+		err := s.feed(ctx, git, repo.ID, revs, pw)
+		pw.CloseWithError(err)
+		feedErr <- err
+	}()
+	diff, err := git.Stream(ctx, pr, gitlog.DiffTreeArgs()...)
+	if err != nil {
+		pr.CloseWithError(err)
+		<-feedErr
+		return 0, err
+	}
+
+	batchSize := s.BatchSize
+	if batchSize <= 0 {
+		batchSize = DefaultBatchSize
+	}
+	pending := maps.Clone(tips)
+	var (
+		imported int64
+		batch    = make([]store.Commit, 0, batchSize)
+		reader   = gitlog.NewReader(diff)
+	)
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		cp.Pending = pending
+		cp.Stored += int64(len(batch))
+		if err := s.DB.SaveBatch(ctx, repo.ID, batch, cp); err != nil {
+			return err
+		}
+		imported += int64(len(batch))
+		batch = batch[:0]
+		s.emit(Event{Repo: repo.Name, Phase: PhaseImport, Done: imported, Total: total})
+		return nil
+	}
+	var readErr error
+	for {
+		c, err := reader.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			readErr = err
+			break
+		}
+		batch = append(batch, toStore(c, rules))
+		if len(batch) == batchSize {
+			if readErr = flush(); readErr != nil {
+				break
+			}
+		}
+	}
+	if readErr != nil {
+		// Stop git and the feeder, but keep git's own error if it has one:
+		// it names the cause (a missing object, say) better than a
+		// truncated stream does.
+		cancel()
+		gitErr := diff.Close()
+		<-feedErr
+		var ge *gitcmd.Error
+		if errors.As(gitErr, &ge) && ge.Kind != gitcmd.ErrOther {
+			return imported, fmt.Errorf("import %s: %w", repo.Name, gitErr)
+		}
+		return imported, fmt.Errorf("import %s: %w", repo.Name, readErr)
+	}
+	// Save what was read before any git failure: it is complete and correct.
+	saveErr := flush()
+	gitErr := diff.Close()
+	fErr := <-feedErr
+	for _, err := range []error{fErr, gitErr, saveErr} {
+		if err != nil {
+			return imported, fmt.Errorf("import %s: %w", repo.Name, err)
+		}
+	}
+	return imported, nil
+}
+
+// feed writes to w the SHAs of new commits that are not stored yet.
+func (s *Syncer) feed(ctx context.Context, git *gitcmd.Runner, repoID int64, revs string, w io.Writer) error {
+	list, err := git.Stream(ctx, strings.NewReader(revs), "rev-list", "--stdin", "--ignore-missing")
+	if err != nil {
+		return err
+	}
+	sc := bufio.NewScanner(list)
+	bw := bufio.NewWriter(w)
+	chunk := make([]string, 0, lookupChunk)
+	send := func() error {
+		if len(chunk) == 0 {
+			return nil
+		}
+		have, err := s.DB.HaveCommits(ctx, repoID, chunk)
+		if err != nil {
+			return err
+		}
+		for _, sha := range chunk {
+			if !have[sha] {
+				bw.WriteString(sha)
+				bw.WriteByte('\n')
+			}
+		}
+		chunk = chunk[:0]
+		return bw.Flush()
+	}
+	for sc.Scan() {
+		chunk = append(chunk, sc.Text())
+		if len(chunk) == lookupChunk {
+			if err := send(); err != nil {
+				list.Close()
+				return err
+			}
+		}
+	}
+	if err := sc.Err(); err != nil {
+		list.Close()
+		return err
+	}
+	if err := list.Close(); err != nil {
+		return err
+	}
+	return send()
+}
+
+// revListInput is rev-list's stdin: the new tips, and the tips of the last
+// completed sync negated (everything reachable from them is stored).
+func revListInput(tips, done map[string]string) string {
+	var b strings.Builder
+	seen := map[string]bool{}
+	for _, sha := range slices.Sorted(maps.Values(tips)) {
+		if !seen[sha] {
+			seen[sha] = true
+			b.WriteString(sha + "\n")
+		}
+	}
+	for _, sha := range slices.Sorted(maps.Values(done)) {
+		if !seen["^"+sha] {
+			seen["^"+sha] = true
+			b.WriteString("^" + sha + "\n")
+		}
+	}
+	return b.String()
+}
+
+func countRevs(ctx context.Context, git *gitcmd.Runner, revs string) (int64, error) {
+	st, err := git.Stream(ctx, strings.NewReader(revs), "rev-list", "--stdin", "--ignore-missing", "--count")
+	if err != nil {
+		return 0, err
+	}
+	out, rerr := io.ReadAll(io.LimitReader(st, 64))
+	if err := st.Close(); err != nil {
+		return 0, err
+	}
+	if rerr != nil {
+		return 0, rerr
+	}
+	var n int64
+	if _, err := fmt.Sscan(string(out), &n); err != nil {
+		return 0, fmt.Errorf("git rev-list --count printed %q", out)
+	}
+	return n, nil
+}
+
+// readTips returns ref → commit SHA for the refs a sync covers: all branches
+// and tags (and, for a local repository, its remote-tracking branches), or
+// the one branch asked for. Tags of trees or blobs are skipped.
+func readTips(ctx context.Context, git *gitcmd.Runner, local bool, branch string) (map[string]string, error) {
+	patterns := []string{"refs/heads/", "refs/tags/"}
+	if local {
+		patterns = append(patterns, "refs/remotes/")
+	}
+	if branch != "" {
+		b := strings.TrimPrefix(branch, "refs/heads/")
+		patterns = []string{"refs/heads/" + b}
+		if local {
+			patterns = append(patterns, "refs/remotes/"+b)
+		}
+	}
+	args := append([]string{"for-each-ref", "--format=%(objectname) %(objecttype) %(*objectname) %(*objecttype) %(refname)"}, patterns...)
+	out, err := git.Output(ctx, args...)
+	if err != nil {
+		return nil, err
+	}
+	tips := map[string]string{}
+	for _, line := range strings.Split(string(out), "\n") {
+		f := strings.SplitN(line, " ", 5)
+		if len(f) != 5 {
+			continue
+		}
+		switch {
+		case f[1] == "commit":
+			tips[f[4]] = f[0]
+		case f[1] == "tag" && f[3] == "commit":
+			tips[f[4]] = f[2]
+		}
+	}
+	if branch != "" && len(tips) == 0 {
+		return nil, fmt.Errorf("branch %q not found in the repository; check --branch", branch)
+	}
+	return tips, nil
+}
+
+// checkLocal makes sure dir is a git repository, with a clear error if not.
+func checkLocal(ctx context.Context, dir string, timeout time.Duration) error {
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("%s does not exist; give the path of a git repository or a URL", dir)
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("%s is not a directory; give the path of a git repository or a URL", dir)
+	}
+	git := &gitcmd.Runner{Dir: dir, Timeout: timeout}
+	if _, err := git.Output(ctx, "rev-parse", "--git-dir"); err != nil {
+		var ge *gitcmd.Error
+		if errors.As(err, &ge) && ge.Kind == gitcmd.ErrNotRepository {
+			return fmt.Errorf("%s is not a git repository (no .git found); give the path of a clone or a URL", dir)
+		}
+		return err
+	}
+	return nil
+}
+
+func toStore(c *gitlog.Commit, rules *exclude.Rules) store.Commit {
+	sc := store.Commit{
+		SHA:            c.SHA,
+		Parents:        c.Parents,
+		AuthorName:     c.AuthorName,
+		AuthorEmail:    c.AuthorEmail,
+		AuthorTime:     c.AuthorTime,
+		CommitterName:  c.CommitterName,
+		CommitterEmail: c.CommitterEmail,
+		CommitterTime:  c.CommitterTime,
+		Subject:        c.Subject,
+		IsMerge:        c.IsMerge(),
+		Files:          make([]store.FileChange, len(c.Files)),
+	}
+	for i, f := range c.Files {
+		ex := rules.Excluded(f.Path, f.Binary)
+		sc.Files[i] = store.FileChange{
+			Path: f.Path, OldPath: f.OldPath, Additions: f.Additions, Deletions: f.Deletions,
+			Binary: f.Binary, Excluded: ex,
+		}
+		if !ex {
+			sc.Additions += f.Additions
+			sc.Deletions += f.Deletions
+			sc.FilesChanged++
+		}
+	}
+	return sc
+}
+
+var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+// mirrorDir is the mirror's directory name: readable, and unique per URL.
+func mirrorDir(name, url string) string {
+	sum := sha256.Sum256([]byte(url))
+	return strings.Trim(unsafeName.ReplaceAllString(name, "_"), "_.") + "-" + hex.EncodeToString(sum[:4]) + ".git"
+}
+
+// DeriveName turns a location into a repository name: the path of a URL
+// without ".git" ("team/service"), or a local directory's base name.
+func DeriveName(clean string, kind gitcmd.RemoteKind) string {
+	p := clean
+	switch kind {
+	case gitcmd.Local:
+		p = filepath.Base(strings.TrimSuffix(filepath.Clean(clean), string(filepath.Separator)+".git"))
+		return strings.TrimSuffix(p, ".git")
+	default:
+		if u, err := url.Parse(clean); err == nil && u.Host != "" {
+			p = u.Path
+		} else if i := strings.Index(clean, ":"); i >= 0 { // scp-like user@host:path
+			p = clean[i+1:]
+		}
+	}
+	p = strings.Trim(strings.TrimSuffix(strings.Trim(p, "/"), ".git"), "/")
+	if p == "" {
+		return clean
+	}
+	return p
+}
