@@ -4,108 +4,236 @@
 package config
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
 	"time"
+
+	"go.yaml.in/yaml/v3"
 )
 
 // Config is the whole of sluice.yaml.
 type Config struct {
 	// DataDir overrides the default data directory (flag/env win over it).
-	DataDir string `yaml:"data_dir"`
-	// DB is a SQLite path or postgres:// URL (flag/env win over it). It may
-	// hold a password, so it is a secret: ${ENV_VAR} or db_file.
-	DB       Secret   `yaml:"db"`
-	LogLevel string   `yaml:"log_level"` // debug|info|warn|error
-	Server   Server   `yaml:"server"`
-	Git      Git      `yaml:"git"`
-	Analysis Analysis `yaml:"analysis"`
+	DataDir string `yaml:"data_dir,omitempty"`
+	// DB is a SQLite path or postgres:// URL (flag/env win over it). A path
+	// or a URL without a password may be written inline; anything holding a
+	// password is a secret: ${ENV_VAR} or db_file.
+	DB Secret `yaml:"db,omitempty"`
+	// DBFile names a file holding the DB value (read at load, trailing
+	// newline trimmed). It excludes DB.
+	DBFile   string   `yaml:"db_file,omitempty"`
+	LogLevel string   `yaml:"log_level,omitempty"` // debug|info|warn|error; default info
+	Server   Server   `yaml:"server,omitempty"`
+	Git      Git      `yaml:"git,omitempty"`
+	Analysis Analysis `yaml:"analysis,omitempty"`
 	// Sources carry connection settings; a repository URL uses the source
 	// whose URL is its longest prefix.
-	Sources []Source `yaml:"sources"`
+	Sources []Source `yaml:"sources,omitempty"`
 	// Repositories are analysed by `sluice sync` and `sluice serve`.
-	Repositories []Repository `yaml:"repositories"`
-}
-
-// Secret is a value that came from ${ENV_VAR} or a *_file. Its String
-// method masks it.
-type Secret struct {
-	Value string // resolved value
-	From  string // "env:NAME" or "file:/path", for display
-}
-
-// String masks the secret.
-func (s Secret) String() string {
-	if s.Value == "" {
-		return ""
-	}
-	return "****** (from " + s.From + ")"
+	Repositories []Repository `yaml:"repositories,omitempty"`
 }
 
 // Server configures `sluice serve`.
 type Server struct {
-	Addr string `yaml:"addr"` // default 127.0.0.1:8080
+	Addr string `yaml:"addr,omitempty"` // host:port; default 127.0.0.1:8080
 	// AdminPasswordFile holds the web login password of user "admin".
 	// Default: <data-dir>/admin-password, generated on first start.
-	AdminPasswordFile string `yaml:"admin_password_file"`
+	AdminPasswordFile string `yaml:"admin_password_file,omitempty"`
 }
 
 // Git configures git processes.
 type Git struct {
-	Timeout time.Duration `yaml:"timeout"` // per git command; default 2h
+	Timeout time.Duration `yaml:"timeout,omitempty"` // per git command; default 2h
 }
 
 // Analysis configures what is counted (metrics.md §2, §3).
 type Analysis struct {
-	// ExcludePaths are extra path globs excluded from line metrics.
-	ExcludePaths []string `yaml:"exclude_paths"`
+	// ExcludePaths are extra path globs (path.Match syntax) excluded from
+	// line metrics.
+	ExcludePaths []string `yaml:"exclude_paths,omitempty"`
 	// NoDefaultExcludes turns off the built-in excludes (binary files stay excluded).
-	NoDefaultExcludes bool `yaml:"no_default_excludes"`
+	NoDefaultExcludes bool `yaml:"no_default_excludes,omitempty"`
 	// BotPatterns are extra author name/email globs treated as bots.
-	BotPatterns []string `yaml:"bot_patterns"`
+	BotPatterns []string `yaml:"bot_patterns,omitempty"`
 }
 
 // Source is a server Sluice reaches, with its credentials.
 type Source struct {
-	Name string `yaml:"name"`
+	Name string `yaml:"name,omitempty"`
 	// Kind is "git" for now (github, gitlab, bitbucket, jira later).
-	Kind string `yaml:"kind"`
-	// URL is the server's base URL (https://host[/prefix] or ssh://host[:port]).
-	URL string `yaml:"url"`
+	Kind string `yaml:"kind,omitempty"`
+	// URL is the server's base URL (https://host[/prefix] or ssh://[user@]host[:port]).
+	URL string `yaml:"url,omitempty"`
 	// Token is the HTTPS access token: token: ${ENV_VAR} or token_file.
-	Token Secret `yaml:"token"`
-	// Username for Basic auth with the token (default x-access-token).
-	Username string `yaml:"username"`
+	Token Secret `yaml:"token,omitempty"`
+	// TokenFile names a file holding the token (read at load, trailing
+	// newline trimmed). It excludes Token.
+	TokenFile string `yaml:"token_file,omitempty"`
+	// Username for Basic auth with the token (default x-access-token for
+	// http and https sources).
+	Username string `yaml:"username,omitempty"`
 	// AuthScheme is basic (default) or bearer.
-	AuthScheme string `yaml:"auth_scheme"`
+	AuthScheme string `yaml:"auth_scheme,omitempty"`
 	// CAFile is a PEM bundle of extra trusted CAs (private CA).
-	CAFile string `yaml:"ca_file"`
+	CAFile string `yaml:"ca_file,omitempty"`
 	// SSHKeyFile and KnownHostsFile are for SSH remotes.
-	SSHKeyFile     string `yaml:"ssh_key_file"`
-	KnownHostsFile string `yaml:"known_hosts_file"`
+	SSHKeyFile     string `yaml:"ssh_key_file,omitempty"`
+	KnownHostsFile string `yaml:"known_hosts_file,omitempty"`
 }
 
 // Repository is a configured repository.
 type Repository struct {
-	URL    string `yaml:"url"` // URL or local path
-	Name   string `yaml:"name"`
-	Branch string `yaml:"branch"`
-	Source string `yaml:"source"` // source name; default by URL prefix
+	URL    string `yaml:"url,omitempty"` // URL or local path
+	Name   string `yaml:"name,omitempty"`
+	Branch string `yaml:"branch,omitempty"`
+	Source string `yaml:"source,omitempty"` // source name; default by URL prefix
+}
+
+// Valid values of the enumerated keys, in the order error messages list them.
+var (
+	LogLevels   = []string{"debug", "info", "warn", "error"}
+	SourceKinds = []string{"git"}
+	AuthSchemes = []string{"basic", "bearer"}
+)
+
+// Default returns the configuration used when sluice.yaml sets nothing.
+func Default() *Config {
+	c := &Config{}
+	c.applyDefaults()
+	return c
+}
+
+func (c *Config) applyDefaults() {
+	if c.LogLevel == "" {
+		c.LogLevel = "info"
+	}
+	if c.Server.Addr == "" {
+		c.Server.Addr = "127.0.0.1:8080"
+	}
+	if c.Git.Timeout == 0 {
+		c.Git.Timeout = 2 * time.Hour
+	}
+	for i := range c.Sources {
+		s := &c.Sources[i]
+		if s.AuthScheme == "" {
+			s.AuthScheme = "basic"
+		}
+		if s.Username == "" && isHTTPURL(s.URL) {
+			s.Username = "x-access-token"
+		}
+	}
 }
 
 // Load reads and validates the file at path. A missing file is an error.
-// Errors name the file, line and key.
+// Errors name the file, line and key. Relative paths in the file are
+// resolved against the file's directory.
 func Load(path string) (*Config, error) {
-	return nil, errors.New("not implemented")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	return Parse(path, data)
 }
 
-// Parse decodes and validates YAML content; name is used in errors.
+// Parse decodes and validates YAML content; name is used in errors, and
+// relative paths in the content are resolved against filepath.Dir(name).
+// Empty content yields Default(). All problems are reported together, joined
+// with errors.Join; each is an *Error.
 func Parse(name string, data []byte) (*Config, error) {
-	return nil, errors.New("not implemented")
+	p := &parser{file: name, dir: filepath.Dir(name), lines: map[string]int{}}
+
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	switch err := dec.Decode(&doc); {
+	case errors.Is(err, io.EOF):
+		return Default(), nil
+	case err != nil:
+		return nil, p.yamlError(err)
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
+		if err != nil {
+			return nil, p.yamlError(err)
+		}
+		return nil, p.errAt(extra.Line, "", "a second YAML document starts here; put the whole configuration in one document")
+	}
+
+	root := &doc
+	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
+		root = root.Content[0]
+	}
+	if isNull(root) {
+		return Default(), nil
+	}
+	if root.Kind != yaml.MappingNode {
+		return nil, p.errAt(root.Line, "", "the file must hold a mapping of keys such as log_level: and sources:, not %s", describe(root))
+	}
+
+	// Walk the tree first: it names unknown keys and type mismatches by
+	// their path and line, which the decoder below cannot.
+	p.walk(root, configType, "")
+	if len(p.errs) > 0 {
+		return nil, errors.Join(p.errs...)
+	}
+
+	c := &Config{}
+	strict := yaml.NewDecoder(bytes.NewReader(data))
+	strict.KnownFields(true)
+	if err := strict.Decode(c); err != nil {
+		return nil, p.yamlError(err)
+	}
+	c.applyDefaults()
+	p.resolve(c)
+	p.validate(c)
+	if len(p.errs) > 0 {
+		return nil, errors.Join(p.errs...)
+	}
+	return c, nil
 }
 
-// SourceFor returns the source whose URL is the longest prefix of url
-// (scheme and host compared case-insensitively), or nil.
-func (c *Config) SourceFor(url string) *Source { return nil }
+// Masked renders the loaded configuration as YAML with secrets masked:
+// each shows as "****** (from env:NAME)" or "****** (from file:/path)", and
+// a postgres URL shows with its password masked. Keys left at their zero
+// value are omitted; defaults are shown.
+func (c *Config) Masked() string {
+	v := *c
+	// The *_file keys are already named in the masked secret's origin.
+	v.DBFile = ""
+	v.Sources = make([]Source, len(c.Sources))
+	for i, s := range c.Sources {
+		s.TokenFile = ""
+		v.Sources[i] = s
+	}
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(&v); err != nil {
+		// Only unsupported types fail to encode; Config has none.
+		return fmt.Sprintf("# cannot render configuration: %v\n", err)
+	}
+	_ = enc.Close()
+	return buf.String()
+}
 
-// Masked renders the loaded configuration as YAML with secrets masked.
-func (c *Config) Masked() string { return "" }
+// SourceByName returns the source called name, or nil.
+func (c *Config) SourceByName(name string) *Source {
+	for i := range c.Sources {
+		if c.Sources[i].Name == name {
+			return &c.Sources[i]
+		}
+	}
+	return nil
+}
+
+// RepositorySource returns the source for r: the one its source key names,
+// else SourceFor(r.URL). It returns nil when no source applies.
+func (c *Config) RepositorySource(r *Repository) *Source {
+	if r.Source != "" {
+		return c.SourceByName(r.Source)
+	}
+	return c.SourceFor(r.URL)
+}

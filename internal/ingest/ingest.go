@@ -142,7 +142,7 @@ func (s *Syncer) sync(ctx context.Context, t Target) (Result, error) {
 	}
 	if old, err := s.DB.RepositoryByName(ctx, name); err == nil {
 		if old.URL != repo.URL || old.LocalPath != repo.LocalPath {
-			return res, fmt.Errorf("the name %q is already used by %s; pick another with --name", name, location(old))
+			return res, fmt.Errorf("the name %q is already used by %s; pick another with --name", name, old.Location())
 		}
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return res, err
@@ -197,21 +197,9 @@ func (s *Syncer) sync(ctx context.Context, t Target) (Result, error) {
 }
 
 func (s *Syncer) finish(ctx context.Context, res Result) (Result, error) {
-	authors := map[string]bool{}
-	err := s.DB.ForEachCommit(ctx, store.CommitFilter{Repo: res.Repo.Name}, func(c store.CommitRow) error {
-		res.Commits++
-		authors[strings.ToLower(c.AuthorEmail)] = true
-		return nil
-	})
-	res.Authors = len(authors)
+	n, authors, err := s.DB.RepositoryStats(ctx, res.Repo.ID)
+	res.Commits, res.Authors = n, authors
 	return res, err
-}
-
-func location(r store.Repository) string {
-	if r.URL != "" {
-		return r.URL
-	}
-	return r.LocalPath
 }
 
 func (s *Syncer) rules(t Target) (*exclude.Rules, error) {

@@ -2,21 +2,57 @@
 // PostgreSQL. Both engines share one schema and one set of migrations; every
 // write is an idempotent upsert on a natural key, and a sync's checkpoint is
 // saved in the same transaction as the data it covers.
+//
+// DSNs: postgres://user:password@host:port/db?sslmode=… (or postgresql://)
+// selects PostgreSQL through pgx; anything else is a SQLite file path,
+// optionally prefixed "sqlite:", "sqlite://" or "file:" (no query parameters;
+// in-memory databases are not supported because reads and writes use separate
+// connection pools).
+//
+// Concurrency: a DB is safe for concurrent use. On SQLite all writes go
+// through one connection (they queue; other processes wait up to the 10s busy
+// timeout) while reads use a pool of read-only connections, so a
+// ForEachCommit callback may itself read or write. On PostgreSQL a pool of at
+// most 25 connections serves both, and any number of processes may share a
+// database; migrations are serialised by an advisory lock.
+//
+// Queries are written once, by hand, with $1, $2 … placeholders, which both
+// drivers accept; only generated multi-row lists differ (see placeholders).
 package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"fmt"
+	"strings"
+	"sync"
 	"time"
 )
 
 // ErrNotFound is returned when a looked-up row does not exist.
 var ErrNotFound = errors.New("not found")
 
-// DB is an open, migrated Sluice database.
+// Engine names reported by DB.Engine.
+const (
+	SQLite   = "sqlite"
+	Postgres = "postgres"
+)
+
+// DB is an open, migrated Sluice database. It is safe for concurrent use.
 type DB struct {
-	// implementation fields are private to the store package
-	impl any
+	engine string
+	// w runs every write. On SQLite it holds a single connection, so writers
+	// queue in Go instead of spinning on SQLITE_BUSY.
+	w *sql.DB
+	// r runs reads. On SQLite it is a separate pool of read-only connections
+	// (WAL lets them read while w writes), so a slow reader such as a
+	// ForEachCommit callback never blocks or deadlocks a writer. On
+	// PostgreSQL it is the same pool as w.
+	r *sql.DB
+	// identities caches committed identity ids (identityKey -> int64);
+	// identities are never deleted, so an id once committed stays valid.
+	identities sync.Map
 }
 
 // Open opens the database named by dsn and runs pending migrations.
@@ -24,14 +60,75 @@ type DB struct {
 // anything else is a SQLite file path (an optional "sqlite:" or "file:"
 // prefix is accepted). The SQLite file's directory is created if missing.
 func Open(ctx context.Context, dsn string) (*DB, error) {
-	return nil, errors.New("store.Open: not implemented")
+	var (
+		db  *DB
+		err error
+	)
+	if isPostgres(dsn) {
+		db, err = openPostgres(ctx, dsn)
+	} else {
+		db, err = openSQLite(ctx, dsn)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := db.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+func isPostgres(dsn string) bool {
+	l := strings.ToLower(dsn)
+	return strings.HasPrefix(l, "postgres://") || strings.HasPrefix(l, "postgresql://")
 }
 
 // Close closes the database.
-func (db *DB) Close() error { return nil }
+func (db *DB) Close() error {
+	if db == nil || db.w == nil {
+		return nil
+	}
+	err := db.w.Close()
+	if db.r != db.w {
+		err = errors.Join(err, db.r.Close())
+	}
+	return err
+}
 
 // Engine reports "sqlite" or "postgres".
-func (db *DB) Engine() string { return "" }
+func (db *DB) Engine() string { return db.engine }
+
+// inTx runs fn in a write transaction, committing if fn returns nil.
+func (db *DB) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// unixTime turns stored unix seconds and an offset east of UTC back into the
+// time as its author saw it.
+func unixTime(sec int64, offset int) time.Time {
+	if offset == 0 {
+		return time.Unix(sec, 0).UTC()
+	}
+	return time.Unix(sec, 0).In(time.FixedZone("", offset))
+}
+
+// zoneOffset is t's offset east of UTC in seconds.
+func zoneOffset(t time.Time) int {
+	_, off := t.Zone()
+	return off
+}
 
 // Repository is one analysed Git repository.
 type Repository struct {
@@ -52,22 +149,6 @@ type Repository struct {
 	Source       string
 	CreatedAt    time.Time
 	LastSyncedAt time.Time // zero if never synced to completion
-}
-
-// UpsertRepository inserts r, or updates the row with the same Name, and
-// returns the stored row (with ID and CreatedAt set).
-func (db *DB) UpsertRepository(ctx context.Context, r Repository) (Repository, error) {
-	return Repository{}, errors.New("not implemented")
-}
-
-// RepositoryByName returns the repository with that name or ErrNotFound.
-func (db *DB) RepositoryByName(ctx context.Context, name string) (Repository, error) {
-	return Repository{}, errors.New("not implemented")
-}
-
-// Repositories lists all repositories ordered by name.
-func (db *DB) Repositories(ctx context.Context) ([]Repository, error) {
-	return nil, errors.New("not implemented")
 }
 
 // Commit is one Git commit with its numstat totals.
@@ -117,34 +198,6 @@ type Checkpoint struct {
 	UpdatedAt time.Time
 }
 
-// Checkpoint returns the repository's checkpoint; a zero Checkpoint (with
-// RepositoryID set and nil maps) if it was never synced.
-func (db *DB) Checkpoint(ctx context.Context, repoID int64) (Checkpoint, error) {
-	return Checkpoint{}, errors.New("not implemented")
-}
-
-// SaveBatch upserts commits (their files and author/committer identities)
-// and cp in one transaction. Re-saving a stored commit changes nothing.
-func (db *DB) SaveBatch(ctx context.Context, repoID int64, commits []Commit, cp Checkpoint) error {
-	return errors.New("not implemented")
-}
-
-// CompleteSync saves cp (Tips = the synced tips, Pending nil) and sets the
-// repository's LastSyncedAt, in one transaction.
-func (db *DB) CompleteSync(ctx context.Context, repoID int64, cp Checkpoint) error {
-	return errors.New("not implemented")
-}
-
-// HaveCommits returns which of shas are already stored for the repository.
-func (db *DB) HaveCommits(ctx context.Context, repoID int64, shas []string) (map[string]bool, error) {
-	return nil, errors.New("not implemented")
-}
-
-// CountCommits returns the number of stored commits of a repository.
-func (db *DB) CountCommits(ctx context.Context, repoID int64) (int64, error) {
-	return 0, errors.New("not implemented")
-}
-
 // CommitFilter selects commits for ForEachCommit. Zero fields do not filter.
 type CommitFilter struct {
 	Repo  string    // repository name
@@ -156,10 +209,4 @@ type CommitFilter struct {
 type CommitRow struct {
 	Commit
 	Repo string
-}
-
-// ForEachCommit streams matching commits ordered by author time then SHA
-// (Files not loaded). It stops at and returns fn's first error.
-func (db *DB) ForEachCommit(ctx context.Context, f CommitFilter, fn func(CommitRow) error) error {
-	return errors.New("not implemented")
 }

@@ -1,0 +1,349 @@
+package ingest_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sluicehq/sluice/internal/gitcmd"
+	"github.com/sluicehq/sluice/internal/gittest"
+	"github.com/sluicehq/sluice/internal/ingest"
+	"github.com/sluicehq/sluice/internal/store"
+	"github.com/sluicehq/sluice/internal/store/storetest"
+)
+
+// engines runs fn once per database engine, each with a fresh database.
+func engines(t *testing.T, fn func(t *testing.T, db *store.DB)) {
+	for engine, dsn := range storetest.DSNs(t) {
+		t.Run(engine, func(t *testing.T) {
+			db, err := store.Open(context.Background(), dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { db.Close() })
+			fn(t, db)
+		})
+	}
+}
+
+func syncer(t *testing.T, db *store.DB) *ingest.Syncer {
+	return &ingest.Syncer{DB: db, DataDir: t.TempDir(), BatchSize: 7}
+}
+
+// gitTruth is what git itself says about every commit of `rev-list --all`:
+// the mailmap-resolved author email and numstat totals.
+type truth struct {
+	email           string
+	add, del, files int
+	merge           bool
+}
+
+func gitTruth(t *testing.T, dir string) map[string]truth {
+	t.Helper()
+	cmd := exec.Command("git", "-C", dir, "log", "--all", "--numstat", "--format=@%H %P%x00%aE")
+	cmd.Env = gittest.Env()
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := map[string]truth{}
+	var cur string
+	for _, line := range strings.Split(string(out), "\n") {
+		if strings.HasPrefix(line, "@") {
+			head, email, _ := strings.Cut(line[1:], "\x00")
+			f := strings.Fields(head)
+			cur = f[0]
+			all[cur] = truth{email: email, merge: len(f) > 2}
+			continue
+		}
+		f := strings.SplitN(line, "\t", 3)
+		if len(f) != 3 {
+			continue
+		}
+		v := all[cur]
+		a, _ := strconv.Atoi(f[0])
+		d, _ := strconv.Atoi(f[1])
+		v.add, v.del = v.add+a, v.del+d
+		if f[0] != "-" { // binary files never count as changed lines or files
+			v.files++
+		}
+		all[cur] = v
+	}
+	revs := exec.Command("git", "-C", dir, "rev-list", "--all")
+	out, err = revs.Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(strings.Fields(string(out))); n != len(all) {
+		t.Fatalf("fixture: rev-list --all has %d commits, git log %d", n, len(all))
+	}
+	return all
+}
+
+func stored(t *testing.T, db *store.DB, repo string) map[string]store.CommitRow {
+	t.Helper()
+	rows := map[string]store.CommitRow{}
+	err := db.ForEachCommit(context.Background(), store.CommitFilter{Repo: repo}, func(c store.CommitRow) error {
+		if _, dup := rows[c.SHA]; dup {
+			t.Errorf("commit %s listed twice", c.SHA)
+		}
+		rows[c.SHA] = c
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows
+}
+
+func compare(t *testing.T, db *store.DB, repo, dir string) {
+	t.Helper()
+	want := gitTruth(t, dir)
+	got := stored(t, db, repo)
+	if len(got) != len(want) {
+		t.Errorf("stored %d commits, git rev-list --all has %d", len(got), len(want))
+	}
+	for sha, w := range want {
+		g, ok := got[sha]
+		if !ok {
+			t.Errorf("commit %s not stored", sha)
+			continue
+		}
+		if g.AuthorEmail != w.email || g.Additions != w.add || g.Deletions != w.del || g.FilesChanged != w.files || g.IsMerge != w.merge {
+			t.Errorf("commit %s: stored %s +%d -%d %d files merge=%v; git says %s +%d -%d %d files merge=%v",
+				sha, g.AuthorEmail, g.Additions, g.Deletions, g.FilesChanged, g.IsMerge, w.email, w.add, w.del, w.files, w.merge)
+		}
+	}
+}
+
+// fixture builds a repository with two branches, a merge, a tag, a
+// mailmap, a rename and a binary file.
+func fixture(t *testing.T) *gittest.Repo {
+	r := gittest.New(t)
+	grace := gittest.Person{Name: "Grace Hopper", Email: "grace@old.example.com"}
+	r.Commit("root", gittest.Person{}, time.Time{}, map[string]string{"README.md": "hello\n", "src/a.go": "package a\n"})
+	r.Commit("grace adds b", grace, time.Time{}, map[string]string{"src/b.go": "package a\n\nvar B = 1\n"})
+	r.Git("checkout", "-q", "-b", "feature")
+	r.Commit("feature work", gittest.Person{}, time.Time{}, map[string]string{"src/c.go": "package a\nvar C = 2\n", "logo.png": "\x89PNG\x00\x01\x02"})
+	r.Git("checkout", "-q", "main")
+	r.Commit("main work", grace, time.Time{}, map[string]string{"README.md": "hello\nworld\n"})
+	r.Git("merge", "-q", "--no-edit", "feature")
+	r.Git("mv", "src/b.go", "src/bee.go")
+	r.Commit("rename", gittest.Person{}, time.Time{}, map[string]string{".mailmap": "Grace Hopper <grace@example.com> <grace@old.example.com>\n"})
+	r.Git("tag", "-a", "v1", "-m", "release")
+	r.Git("checkout", "-q", "-b", "unmerged")
+	r.Commit("unmerged", grace, time.Time{}, map[string]string{"src/d.go": "x\ny\nz\n"})
+	r.Git("checkout", "-q", "main")
+	return r
+}
+
+func TestSyncMatchesGit(t *testing.T) {
+	engines(t, func(t *testing.T, db *store.DB) {
+		r := fixture(t)
+		s := syncer(t, db)
+		res, err := s.Sync(context.Background(), ingest.Target{Location: r.Dir, Name: "fx", NoExcludes: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Imported != 7 || res.Commits != 7 || res.Authors != 2 || res.UpToDate {
+			t.Errorf("result = %+v, want 7 imported, 7 stored, 2 authors", res)
+		}
+		compare(t, db, "fx", r.Dir)
+		got := stored(t, db, "fx")
+		for _, c := range got {
+			if strings.Contains(c.AuthorEmail, "old.example.com") {
+				t.Errorf("commit %s: mailmap not applied: %s", c.SHA, c.AuthorEmail)
+			}
+		}
+		// The local repository is read in place and never modified.
+		if st := r.Git("status", "--porcelain"); st != "" {
+			t.Errorf("work tree changed: %s", st)
+		}
+	})
+}
+
+func TestSyncIncremental(t *testing.T) {
+	engines(t, func(t *testing.T, db *store.DB) {
+		r := fixture(t)
+		s := syncer(t, db)
+		ctx := context.Background()
+		target := ingest.Target{Location: r.Dir, NoExcludes: true}
+		if _, err := s.Sync(ctx, target); err != nil {
+			t.Fatal(err)
+		}
+		var events []ingest.Event
+		s.Progress = func(e ingest.Event) { events = append(events, e) }
+		res, err := s.Sync(ctx, target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !res.UpToDate || res.Imported != 0 {
+			t.Errorf("unchanged re-run: %+v, want up to date", res)
+		}
+		for _, e := range events {
+			if e.Phase == ingest.PhaseImport {
+				t.Errorf("unchanged re-run reached the import phase: %+v", e)
+			}
+		}
+		// New commits on two branches, a deleted branch and a new tag.
+		r.Commit("more", gittest.Person{}, time.Time{}, map[string]string{"src/e.go": "1\n2\n"})
+		r.Git("checkout", "-q", "unmerged")
+		r.Commit("more unmerged", gittest.Person{}, time.Time{}, map[string]string{"src/d.go": "x\n"})
+		r.Git("checkout", "-q", "main")
+		r.Git("branch", "-D", "feature")
+		r.Git("tag", "v2")
+		res, err = s.Sync(ctx, target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Imported != 2 || res.Commits != 9 {
+			t.Errorf("incremental: %+v, want 2 imported, 9 stored", res)
+		}
+		compare(t, db, res.Repo.Name, r.Dir)
+	})
+}
+
+func TestSyncExcludes(t *testing.T) {
+	engines(t, func(t *testing.T, db *store.DB) {
+		r := gittest.New(t)
+		sha := r.Commit("deps", gittest.Person{}, time.Time{}, map[string]string{
+			"main.go": "package main\n", "go.sum": "a\nb\nc\n", "vendor/x/x.go": "1\n2\n", "app.min.js": "x\n",
+		})
+		ctx := context.Background()
+		if _, err := syncer(t, db).Sync(ctx, ingest.Target{Location: r.Dir, Name: "on"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := syncer(t, db).Sync(ctx, ingest.Target{Location: r.Dir, Name: "off", NoExcludes: true}); err != nil {
+			t.Fatal(err)
+		}
+		// A second name for one location is refused.
+		on := stored(t, db, "on")[sha]
+		if on.Additions != 1 || on.FilesChanged != 1 {
+			t.Errorf("with excludes: +%d in %d files, want +1 in 1 (main.go only)", on.Additions, on.FilesChanged)
+		}
+		off := stored(t, db, "off")[sha]
+		if off.Additions != 7 || off.FilesChanged != 4 {
+			t.Errorf("--no-excludes: +%d in %d files, want +7 in 4", off.Additions, off.FilesChanged)
+		}
+	})
+}
+
+func TestSyncEmptyRepository(t *testing.T) {
+	engines(t, func(t *testing.T, db *store.DB) {
+		r := gittest.New(t)
+		res, err := syncer(t, db).Sync(context.Background(), ingest.Target{Location: r.Dir})
+		if err != nil {
+			t.Fatalf("empty repository: %v", err)
+		}
+		if res.Commits != 0 || res.Imported != 0 {
+			t.Errorf("empty repository: %+v", res)
+		}
+	})
+}
+
+func TestSyncBadLocations(t *testing.T) {
+	engines(t, func(t *testing.T, db *store.DB) {
+		plain := t.TempDir()
+		file := filepath.Join(plain, "f")
+		os.WriteFile(file, []byte("x"), 0o644)
+		for _, c := range []struct{ loc, want string }{
+			{plain, "is not a git repository"},
+			{filepath.Join(plain, "missing"), "does not exist"},
+			{file, "is not a directory"},
+			{"https://user:secret@example.com/r.git", "credentials"},
+		} {
+			_, err := syncer(t, db).Sync(context.Background(), ingest.Target{Location: c.loc})
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("%s: err = %v, want it to say %q", c.loc, err, c.want)
+			}
+			if err != nil && strings.Contains(err.Error(), "secret") {
+				t.Errorf("error leaks a credential: %v", err)
+			}
+		}
+		if repos, _ := db.Repositories(context.Background()); len(repos) != 0 {
+			t.Errorf("failed syncs stored repositories: %+v", repos)
+		}
+	})
+}
+
+func TestSyncNameClash(t *testing.T) {
+	engines(t, func(t *testing.T, db *store.DB) {
+		a, b := gittest.New(t), gittest.New(t)
+		ctx := context.Background()
+		if _, err := syncer(t, db).Sync(ctx, ingest.Target{Location: a.Dir, Name: "svc"}); err != nil {
+			t.Fatal(err)
+		}
+		_, err := syncer(t, db).Sync(ctx, ingest.Target{Location: b.Dir, Name: "svc"})
+		if err == nil || !strings.Contains(err.Error(), "--name") {
+			t.Errorf("second repository under the same name: err = %v", err)
+		}
+	})
+}
+
+// TestSyncMissingObject removes a blob from a repository: the sync must
+// name the object, keep the commits imported before it, and fail.
+func TestSyncMissingObject(t *testing.T) {
+	engines(t, func(t *testing.T, db *store.DB) {
+		r := gittest.New(t)
+		for i := 0; i < 20; i++ {
+			r.Commit("c", gittest.Person{}, time.Time{}, map[string]string{"f.txt": strings.Repeat("line\n", i+1)})
+		}
+		// The blob of f.txt at HEAD~5, as a loose object file.
+		blob := r.Git("rev-parse", "HEAD~5:f.txt")
+		if err := os.Remove(filepath.Join(r.Dir, ".git", "objects", blob[:2], blob[2:])); err != nil {
+			t.Fatal(err)
+		}
+		s := syncer(t, db)
+		s.BatchSize = 2
+		_, err := s.Sync(context.Background(), ingest.Target{Location: r.Dir, Name: "broken"})
+		var ge *gitcmd.Error
+		if !errors.As(err, &ge) || ge.Kind != gitcmd.ErrMissingObject || !strings.Contains(err.Error(), blob) {
+			t.Fatalf("err = %v, want a missing-object error naming %s", err, blob)
+		}
+		got := stored(t, db, "broken")
+		if len(got) == 0 || len(got) >= 20 {
+			t.Errorf("stored %d commits; want the ones before the damage kept", len(got))
+		}
+	})
+}
+
+func TestSyncNonUTF8AndHugeBinary(t *testing.T) {
+	engines(t, func(t *testing.T, db *store.DB) {
+		r := gittest.New(t)
+		r.FastImport([]byte("commit refs/heads/main\nauthor Jos\xe9 <jose@example.com> 1700000000 +0530\n" +
+			"committer Jos\xe9 <jose@example.com> 1700000000 +0530\ndata 8\ncaf\xe9 fix\n" +
+			"M 100644 inline caf\xe9.txt\ndata 2\n1\n\n"))
+		r.Git("checkout", "-q", "main")
+		big := make([]byte, 24<<20)
+		for i := range big {
+			big[i] = byte(i * 7)
+		}
+		os.WriteFile(filepath.Join(r.Dir, "huge.bin"), big, 0o644)
+		r.Commit("huge", gittest.Person{}, time.Time{}, nil)
+		res, err := syncer(t, db).Sync(context.Background(), ingest.Target{Location: r.Dir, Name: "odd"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Commits != 2 {
+			t.Fatalf("stored %d commits", res.Commits)
+		}
+		var names []string
+		for _, c := range stored(t, db, "odd") {
+			names = append(names, c.AuthorName)
+			if c.Subject == "huge" && (c.Additions != 0 || c.FilesChanged != 0) {
+				t.Errorf("binary file counted: %+v", c)
+			}
+		}
+		sort.Strings(names)
+		if names[1] != store.CleanText("Jos\xe9") || names[1] == "Jos\xe9" {
+			t.Errorf("author names %q: want the Latin-1 byte escaped", names)
+		}
+	})
+}

@@ -1,0 +1,236 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Rows per multi-row INSERT: few round trips (what PostgreSQL's speed
+// depends on) while staying far below both engines' parameter limits
+// (SQLite 32766, PostgreSQL 65535).
+const (
+	commitsPerInsert = 200  // × 18 parameters
+	filesPerInsert   = 1000 // × 8 parameters
+)
+
+// SaveBatch upserts commits (their files and author/committer identities)
+// and cp in one transaction. Re-saving a stored commit changes nothing: a
+// commit already stored for the repository is skipped with its files, as is
+// a repeated SHA within commits after its first occurrence.
+// cp.RepositoryID may be 0 or must equal repoID.
+func (db *DB) SaveBatch(ctx context.Context, repoID int64, commits []Commit, cp Checkpoint) error {
+	if cp.RepositoryID != 0 && cp.RepositoryID != repoID {
+		return fmt.Errorf("save batch for repository %d: checkpoint is for repository %d", repoID, cp.RepositoryID)
+	}
+	tips, pending, err := encodeCheckpoint(cp)
+	if err != nil {
+		return fmt.Errorf("save batch for repository %d: %w", repoID, err)
+	}
+	b := &batch{db: db, repoID: repoID, created: map[identityKey]int64{}}
+	err = db.inTx(ctx, func(tx *sql.Tx) error {
+		b.tx = tx
+		if err := b.saveCommits(ctx, commits); err != nil {
+			return err
+		}
+		return saveCheckpoint(ctx, tx, repoID, tips, pending, cp.Stored)
+	})
+	if err != nil {
+		return fmt.Errorf("save batch for repository %d: %w", repoID, err)
+	}
+	// Only committed identities may be cached: a rolled-back id may be reused.
+	for k, id := range b.created {
+		db.identities.Store(k, id)
+	}
+	return nil
+}
+
+// batch is one SaveBatch transaction.
+type batch struct {
+	db      *DB
+	tx      *sql.Tx
+	repoID  int64
+	created map[identityKey]int64 // identities resolved in this transaction
+}
+
+// identityKey is an identity as stored: clean name, clean lowercased email.
+type identityKey struct{ name, email string }
+
+// commitValues is a commit with its strings cleaned and identities resolved.
+type commitValues struct {
+	c                             *Commit
+	sha, parents, subject         string
+	authorName, authorEmail       string
+	committerName, committerEmail string
+	authorID, committerID         int64
+}
+
+func (b *batch) saveCommits(ctx context.Context, commits []Commit) error {
+	rows := make([]commitValues, 0, len(commits))
+	seen := make(map[string]bool, len(commits))
+	for i := range commits {
+		c := &commits[i]
+		v := commitValues{
+			c: c, sha: CleanText(c.SHA), parents: CleanText(strings.Join(c.Parents, " ")), subject: CleanText(c.Subject),
+			authorName: CleanText(c.AuthorName), authorEmail: CleanText(c.AuthorEmail),
+			committerName: CleanText(c.CommitterName), committerEmail: CleanText(c.CommitterEmail),
+		}
+		if seen[v.sha] {
+			continue
+		}
+		seen[v.sha] = true
+		var err error
+		if v.authorID, err = b.identity(ctx, v.authorName, v.authorEmail); err != nil {
+			return fmt.Errorf("commit %s: %w", v.sha, err)
+		}
+		if v.committerID, err = b.identity(ctx, v.committerName, v.committerEmail); err != nil {
+			return fmt.Errorf("commit %s: %w", v.sha, err)
+		}
+		rows = append(rows, v)
+	}
+
+	inserted := make(map[string]int64, len(rows))
+	for start := 0; start < len(rows); start += commitsPerInsert {
+		if err := b.insertCommits(ctx, rows[start:min(start+commitsPerInsert, len(rows))], inserted); err != nil {
+			return err
+		}
+	}
+
+	// Files only of commits inserted now: a stored commit keeps its rows.
+	const cols = 8
+	args := make([]any, 0, filesPerInsert*cols)
+	flush := func() error {
+		if len(args) == 0 {
+			return nil
+		}
+		q := `INSERT INTO file_changes (commit_id, idx, path, old_path, additions, deletions, is_binary, is_excluded) VALUES ` +
+			b.db.placeholders(len(args)/cols, cols, 1) + ` ON CONFLICT (commit_id, idx) DO NOTHING`
+		if _, err := b.tx.ExecContext(ctx, q, args...); err != nil {
+			return fmt.Errorf("insert file changes: %w", err)
+		}
+		args = args[:0]
+		return nil
+	}
+	for _, v := range rows {
+		id, ok := inserted[v.sha]
+		if !ok {
+			continue
+		}
+		for i, f := range v.c.Files {
+			args = append(args, id, i, CleanText(f.Path), CleanText(f.OldPath), f.Additions, f.Deletions, f.Binary, f.Excluded)
+			if len(args) == cap(args) {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return flush()
+}
+
+// insertCommits inserts rows, skipping SHAs already stored, and records the
+// ids of the inserted ones in inserted.
+func (b *batch) insertCommits(ctx context.Context, rows []commitValues, inserted map[string]int64) error {
+	const cols = 18
+	args := make([]any, 0, len(rows)*cols)
+	for _, v := range rows {
+		c := v.c
+		args = append(args, b.repoID, v.sha, v.parents,
+			v.authorID, v.authorName, v.authorEmail, c.AuthorTime.Unix(), zoneOffset(c.AuthorTime),
+			v.committerID, v.committerName, v.committerEmail, c.CommitterTime.Unix(), zoneOffset(c.CommitterTime),
+			v.subject, c.IsMerge, c.Additions, c.Deletions, c.FilesChanged)
+	}
+	q := `INSERT INTO commits (repository_id, sha, parents,
+			author_identity_id, author_name, author_email, author_time, author_tz_offset,
+			committer_identity_id, committer_name, committer_email, committer_time, committer_tz_offset,
+			subject, is_merge, additions, deletions, files_changed)
+		VALUES ` + b.db.placeholders(len(rows), cols, 1) + `
+		ON CONFLICT (repository_id, sha) DO NOTHING
+		RETURNING id, sha`
+	res, err := b.tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return fmt.Errorf("insert commits %s…: %w", rows[0].sha, err)
+	}
+	defer res.Close()
+	for res.Next() {
+		var (
+			id  int64
+			sha string
+		)
+		if err := res.Scan(&id, &sha); err != nil {
+			return fmt.Errorf("insert commits: %w", err)
+		}
+		inserted[sha] = id
+	}
+	if err := res.Err(); err != nil {
+		return fmt.Errorf("insert commits %s…: %w", rows[0].sha, err)
+	}
+	return nil
+}
+
+// identity returns the id of the identity (name, lowercased email), creating
+// it if needed. name and email are already clean.
+func (b *batch) identity(ctx context.Context, name, email string) (int64, error) {
+	k := identityKey{name, strings.ToLower(email)}
+	if id, ok := b.created[k]; ok {
+		return id, nil
+	}
+	if id, ok := b.db.identities.Load(k); ok {
+		return id.(int64), nil
+	}
+	// Look first: on a re-sync nearly every identity exists.
+	var id int64
+	err := b.tx.QueryRowContext(ctx, `SELECT id FROM identities WHERE email = $1 AND name = $2`, k.email, k.name).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		// DO NOTHING returns no row if a concurrent transaction inserted it
+		// first; the SELECT then sees its committed row.
+		err = b.tx.QueryRowContext(ctx, `INSERT INTO identities (name, email) VALUES ($1, $2)
+			ON CONFLICT (email, name) DO NOTHING RETURNING id`, k.name, k.email).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			err = b.tx.QueryRowContext(ctx, `SELECT id FROM identities WHERE email = $1 AND name = $2`, k.email, k.name).Scan(&id)
+		}
+	}
+	if err != nil {
+		return 0, fmt.Errorf("identity %s <%s>: %w", k.name, k.email, err)
+	}
+	b.created[k] = id
+	return id, nil
+}
+
+// placeholders returns "(p, …), (…)": rows groups of cols parameters,
+// numbered from first. PostgreSQL gets $N; SQLite gets anonymous "?",
+// because it looks named and numbered parameters up by a linear scan while
+// parsing, which makes a statement with thousands of $N quadratic to
+// prepare (SQLite numbers each "?" as the previous parameter + 1).
+func (db *DB) placeholders(rows, cols, first int) string {
+	var s strings.Builder
+	s.Grow(rows * cols * 6)
+	n := first
+	for r := range rows {
+		if r > 0 {
+			s.WriteString(", ")
+		}
+		if cols > 1 {
+			s.WriteByte('(')
+		}
+		for c := range cols {
+			if c > 0 {
+				s.WriteString(", ")
+			}
+			if db.engine == SQLite {
+				s.WriteByte('?')
+			} else {
+				s.WriteByte('$')
+				s.WriteString(strconv.Itoa(n))
+			}
+			n++
+		}
+		if cols > 1 {
+			s.WriteByte(')')
+		}
+	}
+	return s.String()
+}

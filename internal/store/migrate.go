@@ -1,0 +1,190 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// migrations are applied in order, each in its own transaction; version i+1
+// is migrations[i]. Append only: never edit or reorder a released entry.
+var migrations = []func(ctx context.Context, tx *sql.Tx, engine string) error{
+	schemaV1,
+}
+
+// migrationLock keys the PostgreSQL advisory lock that serialises concurrent
+// Opens of one database ("sluice" in ASCII).
+const migrationLock = 0x736c75696365
+
+func (db *DB) migrate(ctx context.Context) error {
+	if err := db.migrationTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+			version INTEGER PRIMARY KEY,
+			applied_at BIGINT NOT NULL
+		)`)
+		return err
+	}); err != nil {
+		return fmt.Errorf("migrate database: create schema_migrations: %w", err)
+	}
+
+	var current int
+	if err := db.w.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
+		return fmt.Errorf("migrate database: read schema version: %w", err)
+	}
+	if current > len(migrations) {
+		return fmt.Errorf("database schema version %d is newer than this sluice supports (%d); upgrade sluice", current, len(migrations))
+	}
+	for i := current; i < len(migrations); i++ {
+		version := i + 1
+		err := db.migrationTx(ctx, func(tx *sql.Tx) error {
+			// Another process may have applied it since we looked.
+			var n int
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = $1`, version).Scan(&n); err != nil {
+				return err
+			}
+			if n > 0 {
+				return nil
+			}
+			if err := migrations[i](ctx, tx, db.engine); err != nil {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)`, version, time.Now().Unix())
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("migrate database to version %d: %w", version, err)
+		}
+	}
+	return nil
+}
+
+// migrationTx runs fn in a transaction that, on PostgreSQL, first takes the
+// migration advisory lock (SQLite's BEGIN IMMEDIATE already excludes other
+// writers).
+func (db *DB) migrationTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		if db.engine == Postgres {
+			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(migrationLock)); err != nil {
+				return fmt.Errorf("take migration lock: %w", err)
+			}
+		}
+		return fn(tx)
+	})
+}
+
+// execSchema runs the ;-separated statements of schema, with {{id}} replaced
+// by the engine's auto-increment primary key.
+func execSchema(ctx context.Context, tx *sql.Tx, engine, schema string) error {
+	id := "INTEGER PRIMARY KEY"
+	if engine == Postgres {
+		id = "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"
+	}
+	schema = strings.ReplaceAll(schema, "{{id}}", id)
+	for stmt := range strings.SplitSeq(schema, ";") {
+		if strings.TrimSpace(stmt) == "" {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+			return fmt.Errorf("%s: %w", firstLine(stmt), err)
+		}
+	}
+	return nil
+}
+
+func firstLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// schemaV1 is the initial schema. Times are unix seconds; commit times keep
+// the author's and committer's UTC offset (seconds east) beside them.
+// repositories.source names a source in sluice.yaml, the source of truth for
+// sources, so it is not a foreign key.
+func schemaV1(ctx context.Context, tx *sql.Tx, engine string) error {
+	return execSchema(ctx, tx, engine, `
+CREATE TABLE sources (
+	id {{id}},
+	name TEXT NOT NULL UNIQUE,
+	kind TEXT NOT NULL DEFAULT '',
+	url TEXT NOT NULL DEFAULT '',
+	created_at BIGINT NOT NULL
+);
+CREATE TABLE repositories (
+	id {{id}},
+	name TEXT NOT NULL UNIQUE,
+	url TEXT NOT NULL DEFAULT '',
+	local_path TEXT NOT NULL DEFAULT '',
+	mirror_path TEXT NOT NULL DEFAULT '',
+	branch TEXT NOT NULL DEFAULT '',
+	excludes BOOLEAN NOT NULL DEFAULT TRUE,
+	source TEXT,
+	created_at BIGINT NOT NULL,
+	last_synced_at BIGINT
+);
+CREATE TABLE identities (
+	id {{id}},
+	name TEXT NOT NULL,
+	email TEXT NOT NULL,
+	UNIQUE (email, name)
+);
+CREATE TABLE commits (
+	id {{id}},
+	repository_id BIGINT NOT NULL REFERENCES repositories (id) ON DELETE CASCADE,
+	sha TEXT NOT NULL CHECK (sha <> ''),
+	parents TEXT NOT NULL DEFAULT '',
+	author_identity_id BIGINT NOT NULL REFERENCES identities (id),
+	author_name TEXT NOT NULL,
+	author_email TEXT NOT NULL,
+	author_time BIGINT NOT NULL,
+	author_tz_offset INTEGER NOT NULL,
+	committer_identity_id BIGINT NOT NULL REFERENCES identities (id),
+	committer_name TEXT NOT NULL,
+	committer_email TEXT NOT NULL,
+	committer_time BIGINT NOT NULL,
+	committer_tz_offset INTEGER NOT NULL,
+	subject TEXT NOT NULL,
+	is_merge BOOLEAN NOT NULL,
+	additions INTEGER NOT NULL,
+	deletions INTEGER NOT NULL,
+	files_changed INTEGER NOT NULL,
+	UNIQUE (repository_id, sha)
+);
+CREATE INDEX commits_author_time ON commits (author_time, sha);
+CREATE INDEX commits_repository_author_time ON commits (repository_id, author_time, sha);
+CREATE INDEX commits_author_identity ON commits (author_identity_id);
+CREATE TABLE file_changes (
+	commit_id BIGINT NOT NULL REFERENCES commits (id) ON DELETE CASCADE,
+	idx INTEGER NOT NULL,
+	path TEXT NOT NULL,
+	old_path TEXT NOT NULL DEFAULT '',
+	additions INTEGER NOT NULL,
+	deletions INTEGER NOT NULL,
+	is_binary BOOLEAN NOT NULL,
+	is_excluded BOOLEAN NOT NULL,
+	PRIMARY KEY (commit_id, idx)
+);
+CREATE TABLE sync_checkpoints (
+	repository_id BIGINT PRIMARY KEY REFERENCES repositories (id) ON DELETE CASCADE,
+	tips TEXT NOT NULL DEFAULT '{}',
+	pending TEXT,
+	stored BIGINT NOT NULL DEFAULT 0,
+	updated_at BIGINT NOT NULL
+)`)
+}
+
+// SchemaVersion returns the highest applied migration version.
+func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
+	var v int
+	if err := db.r.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&v); err != nil {
+		return 0, fmt.Errorf("read schema version: %w", err)
+	}
+	return v, nil
+}
+
+// LatestSchemaVersion is the schema version this build of sluice migrates to.
+func LatestSchemaVersion() int { return len(migrations) }
