@@ -82,6 +82,9 @@ func (a *app) applySource(t *ingest.Target) error {
 		return nil
 	}
 	src := a.cfg.SourceFor(clean)
+	if t.Source != "" { // named explicitly by repositories[].source
+		src = a.cfg.SourceByName(t.Source)
+	}
 	if src == nil {
 		a.logger.Debug("no configured source matches; connecting without credentials", "url", clean)
 		return nil

@@ -48,7 +48,7 @@ DATA_DIR/admin-password, which is generated on first start (mode 0600).`,
 				targets = append(targets, ingest.Target{Location: r})
 			}
 			for _, r := range a.cfg.Repositories {
-				targets = append(targets, ingest.Target{Location: r.URL, Name: r.Name, Branch: r.Branch})
+				targets = append(targets, ingest.Target{Location: r.URL, Name: r.Name, Branch: r.Branch, Source: r.Source})
 			}
 			var failed int
 			for _, t := range targets {
@@ -92,7 +92,7 @@ DATA_DIR/admin-password, which is generated on first start (mode 0600).`,
 			hs := &http.Server{
 				Handler:           srv.Handler(),
 				ReadHeaderTimeout: 10 * time.Second,
-				ErrorLog:          nil,
+				IdleTimeout:       2 * time.Minute,
 			}
 			url := "http://" + displayAddr(ln.Addr().String())
 			note := "password in " + pwFile

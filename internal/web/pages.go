@@ -1,0 +1,248 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/sluicehq/sluice/internal/report"
+	"github.com/sluicehq/sluice/internal/store"
+)
+
+// pages holds the parsed templates, one set per page.
+type pages struct {
+	login *template.Template
+	index *template.Template
+}
+
+var templateFuncs = template.FuncMap{
+	"float": func(f float64) string { return fmt.Sprintf("%.2f", f) },
+	"day":   func(t time.Time) string { return t.UTC().Format(time.DateOnly) },
+	"days":  func(from, to time.Time) int { return int(to.Sub(from).Hours()/24 + 0.5) },
+	"time": func(t time.Time) string {
+		if t.IsZero() {
+			return "never"
+		}
+		return t.UTC().Format("2006-01-02 15:04 UTC")
+	},
+}
+
+func mustParsePages() *pages {
+	parse := func(name string) *template.Template {
+		return template.Must(template.New(name).Funcs(templateFuncs).
+			ParseFS(templateFS, "templates/layout.html", "templates/"+name))
+	}
+	return &pages{login: parse("login.html"), index: parse("index.html")}
+}
+
+// render executes t into a buffer first, so that a template error becomes a
+// clean 500 rather than half a page.
+func (h *handler) render(w http.ResponseWriter, r *http.Request, status int, t *template.Template, data any) {
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
+		h.serverError(w, r, fmt.Errorf("render %s: %w", t.Name(), err))
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// page is what every template gets besides its own data.
+type page struct {
+	Title    string
+	Version  string
+	LoggedIn bool
+}
+
+type loginData struct {
+	page
+	Next     string
+	Username string
+	Error    string
+}
+
+// localPath returns next if it is a path on this server, else "/". It keeps
+// the login form from being an open redirect.
+func localPath(next string) string {
+	if next == "" || next[0] != '/' || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n\t") {
+		return "/"
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
+		return "/"
+	}
+	return next
+}
+
+func (h *handler) loginPage(w http.ResponseWriter, r *http.Request) {
+	next := localPath(r.URL.Query().Get("next"))
+	if h.loggedIn(r) {
+		http.Redirect(w, r, next, http.StatusSeeOther)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	h.render(w, r, http.StatusOK, h.pages.login, loginData{
+		page: page{Title: "Log in", Version: h.version},
+		Next: next, Username: AdminUser,
+	})
+}
+
+func (h *handler) login(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, "Bad login form.", http.StatusBadRequest)
+		return
+	}
+	user, pass := r.PostForm.Get("username"), r.PostForm.Get("password")
+	next := localPath(r.PostForm.Get("next"))
+	data := loginData{page: page{Title: "Log in", Version: h.version}, Next: next, Username: user}
+
+	ip := clientIP(r)
+	if wait, blocked := h.limiter.blocked(ip); blocked {
+		h.log.Warn("web: login refused: too many failures", "remote", ip)
+		setRetryAfter(w, wait)
+		data.Error = "Too many failed logins. Try again in " + retryAfter(wait) + " seconds."
+		h.render(w, r, http.StatusTooManyRequests, h.pages.login, data)
+		return
+	}
+	if !h.credentialsOK(user, pass) {
+		h.limiter.fail(ip)
+		h.log.Warn("web: login failed", "user", truncate(user, 64), "remote", ip)
+		data.Error = "Wrong user name or password."
+		if h.password == "" {
+			data.Error = "No admin password is set on the server, so nobody can log in."
+		}
+		h.render(w, r, http.StatusUnauthorized, h.pages.login, data)
+		return
+	}
+	h.limiter.succeed(ip)
+	token, exp := h.sessions.issue()
+	http.SetCookie(w, &http.Cookie{
+		Name:     sessionCookie,
+		Value:    token,
+		Path:     "/",
+		Expires:  exp,
+		MaxAge:   int(time.Until(exp).Seconds()),
+		HttpOnly: true,
+		Secure:   r.TLS != nil,
+		SameSite: http.SameSiteLaxMode,
+	})
+	h.log.Info("web: login", "user", AdminUser, "remote", ip)
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+func (h *handler) logout(w http.ResponseWriter, r *http.Request) {
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		if id, exp, ok := h.sessions.parse(c.Value); ok {
+			h.sessions.revoke(id, exp)
+		}
+	}
+	http.SetCookie(w, &http.Cookie{
+		Name:     sessionCookie,
+		Value:    "",
+		Path:     "/",
+		MaxAge:   -1,
+		HttpOnly: true,
+		Secure:   r.TLS != nil,
+		SameSite: http.SameSiteLaxMode,
+	})
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
+type indexData struct {
+	page
+	Since, Until string // as typed into the form
+	Error        string
+	Repos        []repoLine
+	People       []report.Row
+	// From and To are the range the per-week figures use: the form's
+	// bounds, or where open, the days of the first and last commit.
+	From, To time.Time
+}
+
+type repoLine struct {
+	store.Repository
+	Commits int   // included commits in the range
+	Stored  int64 // all stored commits
+}
+
+func (h *handler) index(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	data := indexData{
+		page:  page{Title: "Overview", Version: h.version, LoggedIn: true},
+		Since: q.Get("since"), Until: q.Get("until"),
+	}
+	since, err := parseDay(data.Since)
+	if err != nil {
+		data.Error = "Since: " + err.Error()
+	}
+	until, err := parseDay(data.Until)
+	if err != nil && data.Error == "" {
+		data.Error = "Until: " + err.Error()
+	}
+	if data.Error == "" && !since.IsZero() && !until.IsZero() && !since.Before(until) {
+		data.Error = "Since must be before until."
+	}
+	if data.Error != "" {
+		h.render(w, r, http.StatusBadRequest, h.pages.index, data)
+		return
+	}
+	if err := h.loadIndex(r.Context(), &data, since, until); err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	h.render(w, r, http.StatusOK, h.pages.index, data)
+}
+
+func (h *handler) loadIndex(ctx context.Context, data *indexData, since, until time.Time) error {
+	repos, err := h.db.Repositories(ctx)
+	if err != nil {
+		return fmt.Errorf("list repositories: %w", err)
+	}
+	if len(repos) == 0 {
+		return nil
+	}
+	opts := report.Options{Since: since, Until: until, BotPatterns: h.botPatterns}
+	opts.By = report.ByRepo
+	byRepo, err := report.Build(ctx, h.db, opts)
+	if err != nil {
+		return fmt.Errorf("report by repository: %w", err)
+	}
+	commits := make(map[string]int, len(byRepo.Rows))
+	for _, row := range byRepo.Rows {
+		commits[row.Key] = row.Commits
+	}
+	for _, repo := range repos {
+		n, err := h.db.CountCommits(ctx, repo.ID)
+		if err != nil {
+			return fmt.Errorf("count commits of %s: %w", repo.Name, err)
+		}
+		data.Repos = append(data.Repos, repoLine{Repository: repo, Commits: commits[repo.Name], Stored: n})
+	}
+	opts.By = report.ByPerson
+	byPerson, err := report.Build(ctx, h.db, opts)
+	if err != nil {
+		return fmt.Errorf("report by person: %w", err)
+	}
+	data.People, data.From, data.To = byPerson.Rows, byPerson.Since, byPerson.Until
+	return nil
+}
+
+// parseDay parses the form's YYYY-MM-DD as midnight UTC; "" is the zero time.
+func parseDay(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q is not a date; want YYYY-MM-DD", s)
+	}
+	return t, nil
+}
