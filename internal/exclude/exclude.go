@@ -1,10 +1,12 @@
 // Package exclude decides which changed files count in line metrics
 // (metrics.md §2): lock files, vendored and third-party trees, minified
-// assets and source maps are left out by default; binary files always are.
+// assets, source maps and generated files are left out by default; binary
+// files always are.
 // Excluded files are still stored, and still feed line provenance.
 package exclude
 
 import (
+	"bytes"
 	"fmt"
 	"path"
 	"strings"
@@ -46,6 +48,10 @@ func Default() *Rules { return &Rules{defaults: true} }
 // None returns rules that exclude only binary files (--no-excludes).
 func None() *Rules { return &Rules{} }
 
+// ChecksGenerated reports whether files marked as generated in their first
+// HeaderSize bytes are excluded (part of the defaults).
+func (r *Rules) ChecksGenerated() bool { return r != nil && r.defaults }
+
 // Excluded reports whether a file at p (slash-separated, repository
 // relative) is left out of line metrics.
 func (r *Rules) Excluded(p string, binary bool) bool {
@@ -79,6 +85,40 @@ func (r *Rules) Excluded(p string, binary bool) bool {
 			target = p
 		}
 		if ok, _ := path.Match(g, target); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// HeaderSize is how much of a file GeneratedHeader needs to see.
+const HeaderSize = 1024
+
+var (
+	codeGenerated = []byte("Code generated")
+	doNotEdit     = []byte("DO NOT EDIT")
+	atGenerated   = []byte("@generated")
+)
+
+// GeneratedHeader reports whether the start of a file marks it as
+// generated: a "Code generated … DO NOT EDIT" line (Go's convention, used
+// by many generators) or an "@generated" tag, within the first HeaderSize
+// bytes.
+func GeneratedHeader(head []byte) bool {
+	if len(head) > HeaderSize {
+		head = head[:HeaderSize]
+	}
+	if bytes.Contains(head, atGenerated) {
+		return true
+	}
+	for len(head) > 0 {
+		line := head
+		if i := bytes.IndexByte(head, '\n'); i >= 0 {
+			line, head = head[:i], head[i+1:]
+		} else {
+			head = nil
+		}
+		if i := bytes.Index(line, codeGenerated); i >= 0 && bytes.Contains(line[i:], doNotEdit) {
 			return true
 		}
 	}

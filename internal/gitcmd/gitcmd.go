@@ -302,14 +302,18 @@ func (s *Stream) failure(err error) *Error {
 	return e
 }
 
-// wrap builds an *Error for s with redacted arguments and message.
+// wrap builds an *Error for s with redacted arguments. The message is
+// built from already-redacted stderr and Sluice's own words, so only
+// header values and URL credentials are scrubbed from it: replacing the
+// token text there would garble the sentence when a token is a common
+// word ("wrong", say).
 func (s *Stream) wrap(kind ErrorKind, msg string, err error) *Error {
 	secrets := s.inv.auth.secrets()
 	args := make([]string, len(s.inv.args))
 	for i, a := range s.inv.args {
 		args[i] = redact(a, secrets)
 	}
-	return &Error{Args: args, Kind: kind, Msg: redact(msg, secrets), Err: err}
+	return &Error{Args: args, Kind: kind, Msg: redact(msg, nil), Err: err}
 }
 
 // wrapConfig returns err (from Auth.Env) as an *Error for s.

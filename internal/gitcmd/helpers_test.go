@@ -2,13 +2,14 @@ package gitcmd
 
 import (
 	"errors"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/sluicehq/sluice/internal/gittest"
 )
 
 // testGitEnv is the environment of the git commands that build fixtures:
@@ -75,16 +76,7 @@ func refs(t *testing.T, repo string) []string {
 }
 
 // freePort returns a loopback TCP port that nothing listens on.
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	return port
-}
+func freePort(t *testing.T) int { return gittest.FreePort(t) }
 
 func itoa(i int) string { return strconv.Itoa(i) }
 

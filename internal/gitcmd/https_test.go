@@ -2,127 +2,24 @@ package gitcmd
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/base64"
-	"encoding/pem"
-	"io"
-	"math/big"
-	"net"
-	"net/http"
-	"net/http/cgi"
-	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sluicehq/sluice/internal/gittest"
 )
 
+// testToken is the token the test HTTPS servers require.
 const testToken = "s3cr3t-T0KEN-abcdef0123456789"
-
-// gitHTTPSServer is git's smart-HTTP server (git http-backend as CGI) behind
-// TLS with a certificate from a CA made for the test, requiring testToken.
-type gitHTTPSServer struct {
-	URL    string // https://127.0.0.1:PORT
-	Root   string // GIT_PROJECT_ROOT
-	CAFile string // PEM of the issuing CA
-}
-
-func newGitHTTPSServer(t *testing.T) *gitHTTPSServer {
-	t.Helper()
-	gitPath, err := exec.LookPath("git")
-	if err != nil {
-		t.Fatal(err)
-	}
-	root := t.TempDir()
-	backend := &cgi.Handler{
-		Path:   gitPath,
-		Args:   []string{"http-backend"},
-		Stderr: io.Discard,
-		Env:    []string{"GIT_PROJECT_ROOT=" + root, "GIT_HTTP_EXPORT_ALL=1", "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null"},
-	}
-	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if user, pass, ok := r.BasicAuth(); !ok || user != "x-access-token" || pass != testToken {
-			w.Header().Set("WWW-Authenticate", `Basic realm="git"`)
-			http.Error(w, "authentication required", http.StatusUnauthorized)
-			return
-		}
-		backend.ServeHTTP(w, r)
-	})
-
-	caCert, caKey := newCA(t)
-	leaf := newLeaf(t, caCert, caKey)
-	caFile := filepath.Join(t.TempDir(), "ca.pem")
-	if err := os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caCert.Raw}), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewUnstartedServer(handler)
-	srv.TLS = &tls.Config{Certificates: []tls.Certificate{leaf}}
-	srv.StartTLS()
-	t.Cleanup(srv.Close)
-	return &gitHTTPSServer{URL: srv.URL, Root: root, CAFile: caFile}
-}
-
-func newCA(t *testing.T) (*x509.Certificate, *ecdsa.PrivateKey) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "Sluice Test CA"},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(24 * time.Hour),
-		IsCA:                  true,
-		BasicConstraintsValid: true,
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cert, key
-}
-
-func newLeaf(t *testing.T, ca *x509.Certificate, caKey *ecdsa.PrivateKey) tls.Certificate {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(2),
-		Subject:      pkix.Name{CommonName: "127.0.0.1"},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(24 * time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
-		DNSNames:     []string{"localhost"},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
-}
 
 // assertNoSecret fails if the token or its Basic encoding appears in s.
 func assertNoSecret(t *testing.T, what, s string) {
 	t.Helper()
-	basic := base64.StdEncoding.EncodeToString([]byte("x-access-token:" + testToken))
+	basic := base64.StdEncoding.EncodeToString([]byte(gittest.HTTPSUser + ":" + testToken))
 	for _, secret := range []string{testToken, basic} {
 		if strings.Contains(s, secret) {
 			t.Errorf("%s contains a secret: %q", what, s)
@@ -131,7 +28,7 @@ func assertNoSecret(t *testing.T, what, s string) {
 }
 
 func TestMirrorHTTPS(t *testing.T) {
-	srv := newGitHTTPSServer(t)
+	srv := gittest.NewHTTPSServer(t, testToken)
 	work := newSourceRepo(t, filepath.Join(srv.Root, "repo.git"))
 	url := srv.URL + "/repo.git"
 	auth := Auth{Token: testToken + "\n", CAFile: srv.CAFile}
@@ -194,7 +91,7 @@ func TestMirrorHTTPS(t *testing.T) {
 }
 
 func TestMirrorHTTPSFailures(t *testing.T) {
-	srv := newGitHTTPSServer(t)
+	srv := gittest.NewHTTPSServer(t, testToken)
 	newSourceRepo(t, filepath.Join(srv.Root, "repo.git"))
 	url := srv.URL + "/repo.git"
 	ctx := context.Background()

@@ -38,7 +38,7 @@ func DiffTreeArgs() []string {
 	return []string{
 		"-c", "core.quotePath=false",
 		"diff-tree", "--stdin", "--always", "--root", "-r", "-M",
-		"--numstat", "-z", "--no-color", "--no-ext-diff", "--no-textconv",
+		"--raw", "--no-abbrev", "--numstat", "-z", "--no-color", "--no-ext-diff", "--no-textconv",
 		"--format=" + Format,
 	}
 }
@@ -68,7 +68,19 @@ type File struct {
 	Additions int
 	Deletions int
 	Binary    bool
+	// OldBlob and NewBlob are the file's blob ids before and after the
+	// commit; all zeros where the file does not exist (added, deleted).
+	OldBlob string
+	NewBlob string
+	// Status is git's change letter: A, C, D, M, R, T (or U, X).
+	Status byte
+	// Submodule is set for a gitlink (mode 160000): its "blob" ids name
+	// commits of another repository.
+	Submodule bool
 }
+
+// Deleted reports whether the commit deletes the file.
+func (f *File) Deleted() bool { return f.Status == 'D' }
 
 // Reader reads commits from a diff-tree stream.
 type Reader struct {
@@ -110,13 +122,22 @@ func (r *Reader) Next() (*Commit, error) {
 		return nil, err
 	}
 	r.line++
+	var raws []raw
 	for {
 		next, err := r.peekEntry()
-		if err == io.EOF || !next {
-			return c, nil
+		if err == io.EOF || next == 0 {
+			break
 		}
 		if err != nil {
 			return nil, err
+		}
+		if next == ':' {
+			rw, err := r.readRaw()
+			if err != nil {
+				return nil, fmt.Errorf("commit %s: %w", c.SHA, err)
+			}
+			raws = append(raws, rw)
+			continue
 		}
 		f, err := r.readEntry()
 		if err != nil {
@@ -124,22 +145,66 @@ func (r *Reader) Next() (*Commit, error) {
 		}
 		c.Files = append(c.Files, f)
 	}
+	if len(raws) != len(c.Files) {
+		return nil, fmt.Errorf("%w: commit %s has %d raw entries and %d numstat entries", ErrFormat, c.SHA, len(raws), len(c.Files))
+	}
+	for i, rw := range raws {
+		f := &c.Files[i]
+		if f.Path != rw.path {
+			return nil, fmt.Errorf("%w: commit %s: raw entry %q does not match numstat entry %q", ErrFormat, c.SHA, rw.path, f.Path)
+		}
+		f.OldBlob, f.NewBlob, f.Status, f.Submodule = rw.oldBlob, rw.newBlob, rw.status, rw.submodule
+	}
+	return c, nil
 }
 
-// peekEntry reports whether a numstat entry follows, skipping newlines.
-func (r *Reader) peekEntry() (bool, error) {
+// raw is one --raw entry: ":OLDMODE NEWMODE OLDSHA NEWSHA STATUS[SCORE]\0PATH\0"
+// or, for a rename or copy, "...\0OLD\0NEW\0".
+type raw struct {
+	oldBlob, newBlob string
+	status           byte
+	submodule        bool
+	path             string
+}
+
+func (r *Reader) readRaw() (raw, error) {
+	var rw raw
+	meta, err := r.readNul()
+	if err != nil {
+		return rw, err
+	}
+	f := strings.Fields(meta)
+	if len(f) != 5 || len(f[4]) == 0 || !isSHA(f[2]) || !isSHA(f[3]) {
+		return rw, fmt.Errorf("%w: bad raw diff entry %q", ErrFormat, meta)
+	}
+	rw.oldBlob, rw.newBlob, rw.status = f[2], f[3], f[4][0]
+	rw.submodule = f[0] == ":160000" || f[1] == "160000"
+	if rw.path, err = r.readNul(); err != nil {
+		return rw, err
+	}
+	if rw.status == 'R' || rw.status == 'C' {
+		if rw.path, err = r.readNul(); err != nil {
+			return rw, err
+		}
+	}
+	return rw, nil
+}
+
+// peekEntry returns the first byte of the next entry (':' for raw, a digit
+// or '-' for numstat), skipping newlines, or 0 at the next commit.
+func (r *Reader) peekEntry() (byte, error) {
 	for {
 		b, err := r.br.Peek(1)
 		if err != nil {
-			return false, err
+			return 0, err
 		}
 		switch b[0] {
 		case '\n':
 			r.br.ReadByte()
 		case recordSep:
-			return false, nil
+			return 0, nil
 		default:
-			return true, nil
+			return b[0], nil
 		}
 	}
 }

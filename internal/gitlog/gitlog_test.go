@@ -151,9 +151,15 @@ func TestReaderHeaderFields(t *testing.T) {
 	if len(c.Parents) != 0 || len(c.Files) != 1 || c.Files[0].Path != "dir with space/naïve file.txt" || c.Files[0].Additions != 1 {
 		t.Errorf("root commit files = %+v parents %v", c.Files, c.Parents)
 	}
+	if f := c.Files[0]; f.Status != 'A' || f.OldBlob != strings.Repeat("0", 40) || f.NewBlob != repo.Git("rev-parse", first+":dir with space/naïve file.txt") {
+		t.Errorf("added file: status %c blobs %s → %s", f.Status, f.OldBlob, f.NewBlob)
+	}
 	r := bySHA[second]
 	if len(r.Files) != 1 || r.Files[0].OldPath != "dir with space/naïve file.txt" || r.Files[0].Path != "moved.txt" {
 		t.Errorf("rename parsed as %+v", r.Files)
+	}
+	if f := r.Files[0]; f.Status != 'R' || f.NewBlob != repo.Git("rev-parse", second+":moved.txt") || f.OldBlob != f.NewBlob {
+		t.Errorf("rename: status %c blobs %s → %s", f.Status, f.OldBlob, f.NewBlob)
 	}
 }
 

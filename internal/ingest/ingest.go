@@ -34,6 +34,9 @@ import (
 	"github.com/sluicehq/sluice/internal/store"
 )
 
+// errStopped unblocks the feeder once diff-tree is gone.
+var errStopped = errors.New("import stopped")
+
 // DefaultBatchSize is the number of commits saved per transaction.
 const DefaultBatchSize = 500
 
@@ -275,7 +278,14 @@ func (s *Syncer) importCommits(ctx context.Context, git *gitcmd.Runner, repo sto
 		s.emit(Event{Repo: repo.Name, Phase: PhaseImport, Done: imported, Total: total})
 		return nil
 	}
-	var readErr error
+	var gen *generatedBlobs
+	if rules.ChecksGenerated() {
+		gen = newGeneratedBlobs(ctx, git)
+	}
+	var (
+		readErr     error
+		flushFailed bool
+	)
 	for {
 		c, err := reader.Next()
 		if err == io.EOF {
@@ -285,31 +295,48 @@ func (s *Syncer) importCommits(ctx context.Context, git *gitcmd.Runner, repo sto
 			readErr = err
 			break
 		}
-		batch = append(batch, toStore(c, rules))
+		excluded := make([]bool, len(c.Files))
+		for i, f := range c.Files {
+			excluded[i] = rules.Excluded(f.Path, f.Binary)
+		}
+		if gen != nil {
+			if readErr = gen.mark(c, excluded); readErr != nil {
+				break
+			}
+		}
+		batch = append(batch, toStore(c, excluded))
 		if len(batch) == batchSize {
 			if readErr = flush(); readErr != nil {
+				flushFailed = true
 				break
 			}
 		}
 	}
-	if readErr != nil {
-		// Stop git and the feeder, but keep git's own error if it has one:
-		// it names the cause (a missing object, say) better than a
-		// truncated stream does.
-		cancel()
-		gitErr := diff.Close()
-		<-feedErr
-		var ge *gitcmd.Error
-		if errors.As(gitErr, &ge) && ge.Kind != gitcmd.ErrOther {
-			return imported, fmt.Errorf("import %s: %w", repo.Name, gitErr)
+	if gen != nil {
+		if err := gen.close(); err != nil && readErr == nil {
+			readErr = err
 		}
-		return imported, fmt.Errorf("import %s: %w", repo.Name, readErr)
 	}
-	// Save what was read before any git failure: it is complete and correct.
-	saveErr := flush()
+	// Save what was read before any failure: those commits are complete.
+	// Then stop git (keeping its own error, which names the cause — a
+	// missing object, say — better than a truncated stream does), unblock
+	// the feeder and wait for it.
+	var saveErr error
+	if !flushFailed {
+		saveErr = flush()
+	}
 	gitErr := diff.Close()
+	pr.CloseWithError(errStopped)
+	cancel()
 	fErr := <-feedErr
-	for _, err := range []error{fErr, gitErr, saveErr} {
+	if errors.Is(fErr, errStopped) {
+		fErr = nil
+	}
+	var ge *gitcmd.Error
+	if errors.As(gitErr, &ge) {
+		return imported, fmt.Errorf("import %s: %w", repo.Name, gitErr)
+	}
+	for _, err := range []error{readErr, saveErr, gitErr, fErr} {
 		if err != nil {
 			return imported, fmt.Errorf("import %s: %w", repo.Name, err)
 		}
@@ -460,7 +487,9 @@ func checkLocal(ctx context.Context, dir string, timeout time.Duration) error {
 	return nil
 }
 
-func toStore(c *gitlog.Commit, rules *exclude.Rules) store.Commit {
+// toStore converts a parsed commit; excluded[i] says whether its i-th file
+// is left out of the line totals.
+func toStore(c *gitlog.Commit, excluded []bool) store.Commit {
 	sc := store.Commit{
 		SHA:            c.SHA,
 		Parents:        c.Parents,
@@ -475,7 +504,7 @@ func toStore(c *gitlog.Commit, rules *exclude.Rules) store.Commit {
 		Files:          make([]store.FileChange, len(c.Files)),
 	}
 	for i, f := range c.Files {
-		ex := rules.Excluded(f.Path, f.Binary)
+		ex := excluded[i]
 		sc.Files[i] = store.FileChange{
 			Path: f.Path, OldPath: f.OldPath, Additions: f.Additions, Deletions: f.Deletions,
 			Binary: f.Binary, Excluded: ex,

@@ -1,0 +1,175 @@
+package ingest
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/sluicehq/sluice/internal/exclude"
+	"github.com/sluicehq/sluice/internal/gitcmd"
+	"github.com/sluicehq/sluice/internal/gitlog"
+)
+
+// maxGeneratedCache bounds the remembered blob verdicts; past it the cache
+// starts over (a verdict is cheap to recompute, memory is not free).
+const maxGeneratedCache = 200_000
+
+// generatedBlobs tells whether blobs start with a generated-code marker,
+// reading them through one long-lived `git cat-file --batch` process and
+// remembering verdicts by blob id (the same blob is often seen again).
+type generatedBlobs struct {
+	git   *gitcmd.Runner
+	ctx   context.Context
+	w     *io.PipeWriter
+	out   *gitcmd.Stream
+	br    *bufio.Reader
+	cache map[string]bool
+	head  []byte
+}
+
+func newGeneratedBlobs(ctx context.Context, git *gitcmd.Runner) *generatedBlobs {
+	return &generatedBlobs{git: git, ctx: ctx, cache: map[string]bool{}, head: make([]byte, exclude.HeaderSize)}
+}
+
+// start launches cat-file on first use: a sync without text changes never
+// pays for it.
+func (g *generatedBlobs) start() error {
+	pr, pw := io.Pipe()
+	out, err := g.git.Stream(g.ctx, pr, "cat-file", "--batch")
+	if err != nil {
+		pr.Close()
+		return err
+	}
+	g.w, g.out, g.br = pw, out, bufio.NewReaderSize(out, 64<<10)
+	return nil
+}
+
+// mark sets excluded[i] for the commit's files, not excluded yet, whose
+// version (the parent's, for a deletion) starts with a generated-code
+// marker. Binary files and submodules are skipped.
+func (g *generatedBlobs) mark(c *gitlog.Commit, excluded []bool) error {
+	var ask []string
+	seen := map[string]bool{}
+	for i, f := range c.Files {
+		if excluded[i] {
+			continue
+		}
+		b := fileBlob(&f)
+		if b == "" {
+			continue
+		}
+		if _, ok := g.cache[b]; !ok && !seen[b] {
+			seen[b] = true
+			ask = append(ask, b)
+		}
+	}
+	if len(ask) > 0 {
+		if err := g.lookup(ask); err != nil {
+			return err
+		}
+	}
+	for i, f := range c.Files {
+		if b := fileBlob(&f); b != "" && !excluded[i] {
+			excluded[i] = g.cache[b]
+		}
+	}
+	return nil
+}
+
+func fileBlob(f *gitlog.File) string {
+	if f.Binary || f.Submodule {
+		return ""
+	}
+	b := f.NewBlob
+	if f.Deleted() {
+		b = f.OldBlob
+	}
+	if b == "" || strings.Trim(b, "0") == "" {
+		return ""
+	}
+	return b
+}
+
+// lookup reads the blobs' heads. Requests are written on a goroutine so
+// that a large batch cannot deadlock against cat-file's output.
+func (g *generatedBlobs) lookup(blobs []string) error {
+	if g.out == nil {
+		if err := g.start(); err != nil {
+			return err
+		}
+	}
+	if len(g.cache)+len(blobs) > maxGeneratedCache {
+		clear(g.cache)
+	}
+	werr := make(chan error, 1)
+	go func() {
+		bw := bufio.NewWriter(g.w)
+		for _, b := range blobs {
+			bw.WriteString(b)
+			bw.WriteByte('\n')
+		}
+		werr <- bw.Flush()
+	}()
+	for _, b := range blobs {
+		gen, err := g.read(b)
+		if err != nil {
+			g.w.CloseWithError(err)
+			<-werr
+			return err
+		}
+		g.cache[b] = gen
+	}
+	return <-werr
+}
+
+// read parses one "<id> <type> <size>\n<content>\n" response.
+func (g *generatedBlobs) read(want string) (bool, error) {
+	line, err := g.br.ReadString('\n')
+	if err != nil {
+		return false, g.fail(fmt.Errorf("git cat-file stopped before blob %s: %w", want, err))
+	}
+	f := strings.Fields(line)
+	if len(f) == 2 && f[1] == "missing" {
+		return false, &gitcmd.Error{Kind: gitcmd.ErrMissingObject,
+			Msg: fmt.Sprintf("the repository is missing object %s; it is corrupt or incomplete: re-clone it or run `git fsck`", want)}
+	}
+	if len(f) != 3 || f[0] != want {
+		return false, fmt.Errorf("git cat-file answered %q for blob %s", strings.TrimSpace(line), want)
+	}
+	size, err := strconv.ParseInt(f[2], 10, 64)
+	if err != nil {
+		return false, fmt.Errorf("git cat-file answered %q for blob %s", strings.TrimSpace(line), want)
+	}
+	n := min(size, int64(len(g.head)))
+	if _, err := io.ReadFull(g.br, g.head[:n]); err != nil {
+		return false, g.fail(err)
+	}
+	gen := exclude.GeneratedHeader(g.head[:n])
+	// Skip the rest of the content and the newline after it.
+	if _, err := g.br.Discard(int(size - n + 1)); err != nil {
+		return false, g.fail(err)
+	}
+	return gen, nil
+}
+
+// fail prefers git's own error (which names the cause) over a read error.
+func (g *generatedBlobs) fail(err error) error {
+	g.w.Close()
+	if gerr := g.out.Close(); gerr != nil {
+		return gerr
+	}
+	return err
+}
+
+// close stops cat-file.
+func (g *generatedBlobs) close() error {
+	if g.out == nil {
+		return nil
+	}
+	g.w.Close()
+	_, _ = io.Copy(io.Discard, g.br)
+	return g.out.Close()
+}
