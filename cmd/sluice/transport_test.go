@@ -159,7 +159,7 @@ func TestAnalyzeHTTPS(t *testing.T) {
 	repo.Commit("five", gittest.Person{}, time.Time{}, map[string]string{"d.go": "package d\n"})
 	srv.Push(t, "team/svc.git", repo.Dir)
 	r = run(withToken, "--config", cfg, "analyze", url)
-	if r.code != 0 || !strings.Contains(r.stdout, "imported 1 new commits; 5 commits") {
+	if r.code != 0 || !strings.Contains(r.stdout, "imported 1 new commit; 5 commits") {
 		t.Errorf("re-run after a push: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
 	}
 	if got, want := shasOf(t, run(nil, exportCmd...)), revList(t, bare); !slices.Equal(got, want) {

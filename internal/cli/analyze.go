@@ -124,12 +124,12 @@ func (a *app) sync(ctx context.Context, db *store.DB, t ingest.Target, batch int
 }
 
 func (a *app) printSummary(res ingest.Result) {
-	state := fmt.Sprintf("imported %d new commits", res.Imported)
+	state := "imported " + plural(res.Imported, "new commit")
 	if res.UpToDate {
 		state = "up to date"
 	}
-	fmt.Fprintf(a.stdout, "%s: %s; %d commits by %d authors stored (%s)\n",
-		res.Repo.Name, state, res.Commits, res.Authors, res.Duration.Round(time.Millisecond))
+	fmt.Fprintf(a.stdout, "%s: %s; %s by %s stored (%s)\n",
+		res.Repo.Name, state, plural(res.Commits, "commit"), plural(int64(res.Authors), "author"), res.Duration.Round(time.Millisecond))
 }
 
 // progress shows a sync's progress: a bar on a terminal, else a log line
@@ -205,4 +205,11 @@ func maskDSN(dsn string) string {
 		u.User = url.UserPassword(u.User.Username(), "******")
 	}
 	return u.Redacted()
+}
+
+func plural(n int64, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
 }

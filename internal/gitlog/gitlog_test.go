@@ -129,9 +129,9 @@ func TestReaderHeaderFields(t *testing.T) {
 	first := repo.Commit("first line\n\nbody", gittest.Person{Name: "Zoë Ünïcode", Email: "Zoe@Example.COM"}, when, map[string]string{
 		"dir with space/naïve file.txt": "x\n",
 	})
-	second := repo.Commit("rename", gittest.Person{}, when.Add(time.Hour), nil)
+	repo.Commit("empty", gittest.Person{}, when.Add(time.Hour), nil)
 	repo.Git("mv", "dir with space/naïve file.txt", "moved.txt")
-	second = repo.Commit("rename it", gittest.Person{}, when.Add(2*time.Hour), nil)
+	second := repo.Commit("rename it", gittest.Person{}, when.Add(2*time.Hour), nil)
 
 	commits := readAll(t, diffTree(t, repo.Dir))
 	bySHA := map[string]*gitlog.Commit{}
