@@ -261,6 +261,7 @@ func TestBadInput(t *testing.T) {
 		{[]string{"report", "--by", "team"}, "use person or repo"},
 		{[]string{"export", "commits", "--since", "yesterday"}, "YYYY-MM-DD"},
 		{[]string{"export", "commits", "--repo", "nope"}, "nope"},
+		{[]string{"report", "--repo", "nope"}, "nope"},
 	} {
 		r := sluice(t, env, c.args...)
 		if r.code == 0 || !strings.Contains(r.stderr, c.want) {

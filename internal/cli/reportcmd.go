@@ -47,6 +47,11 @@ An open end of the range defaults to the first/last included commit's day.`,
 				return err
 			}
 			defer db.Close()
+			if repo != "" {
+				if _, err := db.RepositoryByName(cmd.Context(), repo); err != nil {
+					return fmt.Errorf("repository %q: %w; list them with `sluice report --by repo`", repo, err)
+				}
+			}
 			rep, err := report.Build(cmd.Context(), db, o)
 			if err != nil {
 				return err
@@ -105,9 +110,8 @@ func (a *app) printReport(rep *report.Report, by report.By, format string) error
 		return err
 	}
 	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
-	for i, h := range header {
+	for _, h := range header {
 		fmt.Fprint(tw, h, "\t")
-		_ = i
 	}
 	fmt.Fprintln(tw)
 	for _, row := range rows {

@@ -147,6 +147,14 @@ func (a *app) openDB(ctx context.Context) (*store.DB, error) {
 		return nil, err
 	}
 	a.logger.Debug("database open", "engine", db.Engine())
+	// sluice.yaml is the source of truth for sources; the table records
+	// them (never their credentials) so that stored data can name them.
+	for _, src := range a.cfg.Sources {
+		if _, err := db.UpsertSource(ctx, store.Source{Name: src.Name, Kind: src.Kind, URL: src.URL}); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
 	return db, nil
 }
 

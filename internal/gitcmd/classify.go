@@ -170,8 +170,15 @@ func classify(stderr string, c failureContext) (ErrorKind, string) {
 		"nodename nor servname", "Could not resolve proxy", "Connection refused", "Couldn't connect to server", "Failed to connect to",
 		"timed out", "Network is unreachable", "No route to host", "Connection reset by peer", "Connection closed by",
 		"kex_exchange_identification", "Empty reply from server", "Proxy CONNECT aborted"):
-		return ErrUnreachable, fmt.Sprintf("cannot reach %s (%s): check the host name, port, DNS, proxy and firewall between Sluice and the server (`sluice doctor` checks each step)",
+		return ErrUnreachable, fmt.Sprintf("cannot reach %s (%s): check the host name, port, DNS, proxy and firewall between Sluice and the server",
 			orServer(remote), firstMatchingLine(stderr, "resolve", "connect", "timed out", "unreachable", "route", "reset", "closed", "kex_", "reply", "proxy"))
+
+	case containsAny(stderr, "detected dubious ownership"):
+		dir := c.dir
+		if dir == "" {
+			dir = "the repository"
+		}
+		return ErrNotRepository, fmt.Sprintf("git refuses to read %s because another user owns it; run sluice as that user, or trust it with `git config --global --add safe.directory %s`", dir, dir)
 
 	case containsAny(stderr, "not a git repository", "cannot change to"):
 		dir := c.dir

@@ -17,6 +17,8 @@ func TestClassify(t *testing.T) {
 	}{
 		{"not a repository", "fatal: not a git repository (or any of the parent directories): .git\n",
 			failureContext{dir: "/data/x.git"}, ErrNotRepository, []string{"/data/x.git is not a git repository"}},
+		{"other owner", "fatal: detected dubious ownership in repository at '/srv/x'\nTo add an exception for this directory, call:\n",
+			failureContext{dir: "/srv/x"}, ErrNotRepository, []string{"another user owns it", "safe.directory /srv/x"}},
 		{"missing dir", "fatal: cannot change to '/data/x.git': No such file or directory\n",
 			failureContext{dir: "/data/x.git"}, ErrNotRepository, []string{"/data/x.git does not exist"}},
 		{"http 401 with token", "remote: Invalid username or password.\nfatal: Authentication failed for 'https://ghe.corp/org/repo.git/'\n",

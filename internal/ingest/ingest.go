@@ -167,17 +167,17 @@ func (s *Syncer) sync(ctx context.Context, t Target) (Result, error) {
 		}
 		dir = repo.MirrorPath
 	}
-	if repo, err = s.DB.UpsertRepository(ctx, repo); err != nil {
-		return res, err
-	}
-	res.Repo = repo
 	git := &gitcmd.Runner{Dir: dir, Auth: t.Auth, Timeout: s.Timeout}
-
 	s.emit(Event{Repo: name, Phase: PhaseScan})
 	tips, err := readTips(ctx, git, kind == gitcmd.Local, t.Branch)
 	if err != nil {
 		return res, err
 	}
+	// Only a repository that could be read is recorded.
+	if repo, err = s.DB.UpsertRepository(ctx, repo); err != nil {
+		return res, err
+	}
+	res.Repo = repo
 	cp, err := s.DB.Checkpoint(ctx, repo.ID)
 	if err != nil {
 		return res, err
@@ -454,11 +454,15 @@ func readTips(ctx context.Context, git *gitcmd.Runner, local bool, branch string
 		if len(f) != 5 {
 			continue
 		}
+		// Ref names are cleaned as the store cleans them, so that an
+		// unchanged repository compares equal to its checkpoint even when
+		// a ref name is not valid UTF-8.
+		ref := store.CleanText(f[4])
 		switch {
 		case f[1] == "commit":
-			tips[f[4]] = f[0]
+			tips[ref] = f[0]
 		case f[1] == "tag" && f[3] == "commit":
-			tips[f[4]] = f[2]
+			tips[ref] = f[2]
 		}
 	}
 	if branch != "" && len(tips) == 0 {
@@ -477,14 +481,10 @@ func checkLocal(ctx context.Context, dir string, timeout time.Duration) error {
 		return fmt.Errorf("%s is not a directory; give the path of a git repository or a URL", dir)
 	}
 	git := &gitcmd.Runner{Dir: dir, Timeout: timeout}
-	if _, err := git.Output(ctx, "rev-parse", "--git-dir"); err != nil {
-		var ge *gitcmd.Error
-		if errors.As(err, &ge) && ge.Kind == gitcmd.ErrNotRepository {
-			return fmt.Errorf("%s is not a git repository (no .git found); give the path of a clone or a URL", dir)
-		}
-		return err
-	}
-	return nil
+	// gitcmd's error already says what is wrong (not a repository, owned
+	// by another user, …) and what to do.
+	_, err = git.Output(ctx, "rev-parse", "--git-dir")
+	return err
 }
 
 // toStore converts a parsed commit; excluded[i] says whether its i-th file

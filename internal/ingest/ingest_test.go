@@ -210,6 +210,38 @@ func TestSyncIncremental(t *testing.T) {
 	})
 }
 
+func TestSyncBranchAndOddRefs(t *testing.T) {
+	engines(t, func(t *testing.T, db *store.DB) {
+		r := fixture(t)
+		// A branch whose name is not valid UTF-8 must not make every
+		// re-sync look like a change.
+		r.Git("update-ref", "refs/heads/caf\xe9", "main")
+		ctx := context.Background()
+		s := syncer(t, db)
+		res, err := s.Sync(ctx, ingest.Target{Location: r.Dir, Name: "only-feature", Branch: "feature"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// feature: root, grace adds b, feature work.
+		if res.Commits != 3 {
+			t.Errorf("--branch feature stored %d commits, want 3", res.Commits)
+		}
+		if _, err := s.Sync(ctx, ingest.Target{Location: r.Dir, Name: "nope", Branch: "nope"}); err == nil || !strings.Contains(err.Error(), "--branch") {
+			t.Errorf("unknown branch: err = %v", err)
+		}
+		if _, err := db.RepositoryByName(ctx, "nope"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("a failed sync recorded its repository: %v", err)
+		}
+		if _, err := s.Sync(ctx, ingest.Target{Location: r.Dir, Name: "all"}); err != nil {
+			t.Fatal(err)
+		}
+		res, err = s.Sync(ctx, ingest.Target{Location: r.Dir, Name: "all"})
+		if err != nil || !res.UpToDate {
+			t.Errorf("re-sync with a non-UTF-8 branch name: %+v %v, want up to date", res, err)
+		}
+	})
+}
+
 func TestSyncExcludes(t *testing.T) {
 	engines(t, func(t *testing.T, db *store.DB) {
 		r := gittest.New(t)

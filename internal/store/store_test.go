@@ -536,6 +536,26 @@ func TestStore(t *testing.T) {
 				t.Fatalf("HaveCommits(nil) = %v, %v", have, err)
 			}
 		}},
+		{"sources upsert by name", func(t *testing.T, dsn string) {
+			ctx := context.Background()
+			db := open(t, dsn)
+			a, err := db.UpsertSource(ctx, store.Source{Name: "corp", Kind: "git", URL: "https://git.corp"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := db.UpsertSource(ctx, store.Source{Name: "corp", Kind: "git", URL: "https://git2.corp"})
+			if err != nil || b.ID != a.ID || b.URL != "https://git2.corp" {
+				t.Fatalf("second upsert = %+v, %v; want the same row updated", b, err)
+			}
+			db.UpsertSource(ctx, store.Source{Name: "alpha", Kind: "git"})
+			all, err := db.Sources(ctx)
+			if err != nil || len(all) != 2 || all[0].Name != "alpha" || all[1].Name != "corp" {
+				t.Fatalf("Sources = %+v, %v", all, err)
+			}
+			if _, err := db.UpsertSource(ctx, store.Source{}); err == nil {
+				t.Fatal("a source without a name was stored")
+			}
+		}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
