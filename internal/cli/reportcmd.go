@@ -4,9 +4,11 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"io"
 	"strconv"
-	"text/tabwriter"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -109,20 +111,39 @@ func (a *app) printReport(rep *report.Report, by report.By, format string) error
 		_, err := fmt.Fprintln(a.stdout, "No commits in range. Import a repository with `sluice analyze PATH|URL`.")
 		return err
 	}
-	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
-	for _, h := range header {
-		fmt.Fprint(tw, h, "\t")
+	// Text columns (email, name, repo) left-aligned, numbers right-aligned.
+	text := 1
+	if nameCol != "" {
+		text = 2
 	}
-	fmt.Fprintln(tw)
-	for _, row := range rows {
-		for _, c := range row {
-			fmt.Fprint(tw, c, "\t")
-		}
-		fmt.Fprintln(tw)
-	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
+	writeTable(a.stdout, header, rows, text)
 	_, err := fmt.Fprintf(a.stdout, "range %s – %s\n", rep.Since.Format(time.DateOnly), rep.Until.Format(time.DateOnly))
 	return err
+}
+
+// writeTable prints rows in aligned columns: the first textCols columns
+// left-aligned, the rest (numbers) right-aligned.
+func writeTable(w io.Writer, header []string, rows [][]string, textCols int) {
+	widths := make([]int, len(header))
+	for _, row := range append([][]string{header}, rows...) {
+		for i, c := range row {
+			widths[i] = max(widths[i], utf8.RuneCountInString(c))
+		}
+	}
+	var b strings.Builder
+	for _, row := range append([][]string{header}, rows...) {
+		b.Reset()
+		for i, c := range row {
+			pad := strings.Repeat(" ", widths[i]-utf8.RuneCountInString(c))
+			if i > 0 {
+				b.WriteString("  ")
+			}
+			if i < textCols {
+				b.WriteString(c + pad)
+			} else {
+				b.WriteString(pad + c)
+			}
+		}
+		fmt.Fprintln(w, strings.TrimRight(b.String(), " "))
+	}
 }
