@@ -27,8 +27,10 @@ var mirrorRefspecs = []string{"+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/t
 // complete, so a failed clone leaves nothing that looks like a mirror. HEAD
 // follows the remote's default branch (git reads a bare repository's
 // mailmap from HEAD:.mailmap). timeout bounds the whole operation (zero
-// means DefaultTimeout). Callers must not mirror into the same dir
-// concurrently. Failures are *Error values.
+// means DefaultTimeout). Concurrent calls for the same dir, in this or
+// other processes, take turns (an advisory lock on dir+".lock"), and
+// temporary directories left by a killed clone are removed. Failures are
+// *Error values.
 func Mirror(ctx context.Context, url string, auth Auth, dir string, timeout time.Duration, progress io.Writer) error {
 	clean, _, err := ParseRemote(url)
 	if err != nil {
@@ -44,6 +46,19 @@ func Mirror(ctx context.Context, url string, auth Auth, dir string, timeout time
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	m := mirror{remote: clean, auth: auth, timeout: timeout, progress: progress}
+
+	unlock, err := lockMirror(ctx, abs)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	// A clone killed half-way (kill -9, power loss) leaves its temporary
+	// sibling behind; holding the lock, nobody else is using it.
+	if stale, _ := filepath.Glob(abs + ".tmp-*"); len(stale) > 0 {
+		for _, d := range stale {
+			os.RemoveAll(d)
+		}
+	}
 
 	exists, err := m.exists(ctx, abs)
 	if err == nil {

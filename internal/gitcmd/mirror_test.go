@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -35,6 +36,51 @@ func TestMirrorLocal(t *testing.T) {
 			t.Errorf("HEAD = %s after the remote's default branch moved", head)
 		}
 		gitT(t, src, "symbolic-ref", "HEAD", "refs/heads/trunk")
+	})
+
+	t.Run("leftovers of a killed clone are removed", func(t *testing.T) {
+		dir := filepath.Join(t.TempDir(), "m.git")
+		stale := dir + ".tmp-123456"
+		if err := os.MkdirAll(filepath.Join(stale, "objects"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := Mirror(ctx, src, Auth{}, dir, time.Minute, nil); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := os.Stat(stale); !os.IsNotExist(err) {
+			t.Errorf("stale %s still there (%v)", stale, err)
+		}
+	})
+
+	t.Run("concurrent mirrors of one directory take turns", func(t *testing.T) {
+		dir := filepath.Join(t.TempDir(), "m.git")
+		errs := make(chan error, 4)
+		for range 4 {
+			go func() { errs <- Mirror(ctx, src, Auth{}, dir, time.Minute, nil) }()
+		}
+		for range 4 {
+			if err := <-errs; err != nil {
+				t.Error(err)
+			}
+		}
+		if got := refs(t, dir); !slices.Equal(got, want) {
+			t.Errorf("refs = %v, want %v", got, want)
+		}
+	})
+
+	t.Run("a held lock times out with a clear error", func(t *testing.T) {
+		dir := filepath.Join(t.TempDir(), "m.git")
+		unlock, err := lockMirror(ctx, dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer unlock()
+		short, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+		defer cancel()
+		e := asError(t, Mirror(short, src, Auth{}, dir, time.Minute, nil), ErrTimeout)
+		if !strings.Contains(e.Msg, "another sluice process") {
+			t.Errorf("message %q", e.Msg)
+		}
 	})
 
 	t.Run("non-empty directory that is not a mirror", func(t *testing.T) {

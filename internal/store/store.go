@@ -193,7 +193,8 @@ type Checkpoint struct {
 	Tips map[string]string
 	// Pending are the tips of a sync in progress (nil when none).
 	Pending map[string]string
-	// Stored counts commits stored by the sync in progress.
+	// Stored is the running count of commits this repository's syncs have
+	// stored, updated with every batch (informational: progress and resumes).
 	Stored    int64
 	UpdatedAt time.Time
 }
