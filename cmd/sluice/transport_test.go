@@ -263,8 +263,13 @@ func TestAnalyzeSSH(t *testing.T) {
 			if got := exportedSHAs(t, env); len(got) != 0 {
 				t.Errorf("a refused connection imported %d commits", len(got))
 			}
-			if mirrors, _ := os.ReadDir(filepath.Join(dataDir, "mirrors")); len(mirrors) != 0 {
-				t.Errorf("a refused connection left %d entries in the mirrors directory", len(mirrors))
+			// Nothing that looks like a mirror may be left (the empty
+			// advisory lock file is harmless).
+			mirrors, _ := os.ReadDir(filepath.Join(dataDir, "mirrors"))
+			for _, m := range mirrors {
+				if !strings.HasSuffix(m.Name(), ".lock") {
+					t.Errorf("a refused connection left %s in the mirrors directory", m.Name())
+				}
 			}
 		})
 	}

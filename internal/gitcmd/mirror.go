@@ -47,6 +47,9 @@ func Mirror(ctx context.Context, url string, auth Auth, dir string, timeout time
 	defer cancel()
 	m := mirror{remote: clean, auth: auth, timeout: timeout, progress: progress}
 
+	if err := os.MkdirAll(filepath.Dir(abs), 0o700); err != nil {
+		return configError(ErrOther, fmt.Sprintf("cannot create the mirror directory %s: %v", filepath.Dir(abs), err), err)
+	}
 	unlock, err := lockMirror(ctx, abs)
 	if err != nil {
 		return err
