@@ -57,3 +57,33 @@ func BenchmarkResyncUnchanged(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkImport measures a first import of a 2 000-commit repository
+// into SQLite, next to `git log --numstat` (the diff work git must do
+// anyway) on the same repository.
+func BenchmarkImport(b *testing.B) {
+	repo := gittest.New(b)
+	repo.FastImport(gittest.Synthetic(2000))
+	ctx := context.Background()
+	b.Run("sluice", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			db, err := store.Open(ctx, filepath.Join(b.TempDir(), "bench.db"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			s := &ingest.Syncer{DB: db, DataDir: b.TempDir()}
+			res, err := s.Sync(ctx, ingest.Target{Location: repo.Dir, Name: "bench"})
+			db.Close()
+			if err != nil || res.Imported != 2000 {
+				b.Fatalf("import: %+v %v", res, err)
+			}
+		}
+	})
+	b.Run("git-log-numstat", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			if err := exec.Command("git", "-C", repo.Dir, "log", "--all", "--numstat", "--format=%H").Run(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

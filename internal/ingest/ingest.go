@@ -56,8 +56,8 @@ type Syncer struct {
 	// BatchSize is the number of commits per transaction; zero means
 	// DefaultBatchSize.
 	BatchSize int
-	// Progress, if set, is called as the sync advances. It runs on the
-	// syncing goroutine and must be quick.
+	// Progress, if set, is called as the sync advances, from one goroutine
+	// at a time (not always the caller's); it must be quick.
 	Progress func(Event)
 	// FetchProgress, if set, receives git's own clone/fetch progress output.
 	FetchProgress io.Writer
@@ -258,34 +258,38 @@ func (s *Syncer) importCommits(ctx context.Context, git *gitcmd.Runner, repo sto
 	if batchSize <= 0 {
 		batchSize = DefaultBatchSize
 	}
-	pending := maps.Clone(tips)
-	var (
-		imported int64
-		batch    = make([]store.Commit, 0, batchSize)
-		reader   = gitlog.NewReader(diff)
-	)
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
+
+	// Batches are saved on their own goroutine, in order, while this one
+	// parses the next: git, the parser and the database overlap. Each
+	// batch is still one transaction with its checkpoint.
+	var imported int64
+	batches := make(chan []store.Commit, 1)
+	saveDone := make(chan error, 1)
+	go func() {
+		var err error
+		for b := range batches {
+			if err != nil {
+				continue // drain after a failure
+			}
+			cp.Pending = maps.Clone(tips)
+			cp.Stored += int64(len(b))
+			if err = s.DB.SaveBatch(ctx, repo.ID, b, cp); err != nil {
+				cancel() // stop git and the parser
+				continue
+			}
+			imported += int64(len(b))
+			s.emit(Event{Repo: repo.Name, Phase: PhaseImport, Done: imported, Total: total})
 		}
-		cp.Pending = pending
-		cp.Stored += int64(len(batch))
-		if err := s.DB.SaveBatch(ctx, repo.ID, batch, cp); err != nil {
-			return err
-		}
-		imported += int64(len(batch))
-		batch = batch[:0]
-		s.emit(Event{Repo: repo.Name, Phase: PhaseImport, Done: imported, Total: total})
-		return nil
-	}
+		saveDone <- err
+	}()
+
 	var gen *generatedBlobs
 	if rules.ChecksGenerated() {
 		gen = newGeneratedBlobs(ctx, git)
 	}
-	var (
-		readErr     error
-		flushFailed bool
-	)
+	reader := gitlog.NewReader(diff)
+	batch := make([]store.Commit, 0, batchSize)
+	var readErr error
 	for {
 		c, err := reader.Next()
 		if err == io.EOF {
@@ -306,10 +310,8 @@ func (s *Syncer) importCommits(ctx context.Context, git *gitcmd.Runner, repo sto
 		}
 		batch = append(batch, toStore(c, excluded))
 		if len(batch) == batchSize {
-			if readErr = flush(); readErr != nil {
-				flushFailed = true
-				break
-			}
+			batches <- batch
+			batch = make([]store.Commit, 0, batchSize)
 		}
 	}
 	if gen != nil {
@@ -318,13 +320,14 @@ func (s *Syncer) importCommits(ctx context.Context, git *gitcmd.Runner, repo sto
 		}
 	}
 	// Save what was read before any failure: those commits are complete.
+	if len(batch) > 0 {
+		batches <- batch
+	}
+	close(batches)
+	saveErr := <-saveDone
 	// Then stop git (keeping its own error, which names the cause — a
 	// missing object, say — better than a truncated stream does), unblock
 	// the feeder and wait for it.
-	var saveErr error
-	if !flushFailed {
-		saveErr = flush()
-	}
 	gitErr := diff.Close()
 	pr.CloseWithError(errStopped)
 	cancel()
@@ -332,11 +335,14 @@ func (s *Syncer) importCommits(ctx context.Context, git *gitcmd.Runner, repo sto
 	if errors.Is(fErr, errStopped) {
 		fErr = nil
 	}
+	if saveErr != nil {
+		return imported, fmt.Errorf("import %s: %w", repo.Name, saveErr)
+	}
 	var ge *gitcmd.Error
 	if errors.As(gitErr, &ge) {
 		return imported, fmt.Errorf("import %s: %w", repo.Name, gitErr)
 	}
-	for _, err := range []error{readErr, saveErr, gitErr, fErr} {
+	for _, err := range []error{readErr, gitErr, fErr} {
 		if err != nil {
 			return imported, fmt.Errorf("import %s: %w", repo.Name, err)
 		}
