@@ -413,3 +413,33 @@ func TestSyncNonUTF8AndHugeBinary(t *testing.T) {
 		}
 	})
 }
+
+// TestSyncStoreFailure closes the database in the middle of an import: the
+// sync must stop with the store's error (not hang, not blame git).
+func TestSyncStoreFailure(t *testing.T) {
+	r := gittest.New(t)
+	r.FastImport(gittest.Synthetic(400))
+	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "s.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &ingest.Syncer{DB: db, DataDir: t.TempDir(), BatchSize: 10}
+	s.Progress = func(e ingest.Event) {
+		if e.Phase == ingest.PhaseImport && e.Done > 0 {
+			db.Close()
+		}
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.Sync(context.Background(), ingest.Target{Location: r.Dir, Name: "x"})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "closed") {
+			t.Errorf("err = %v, want the store's error", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("sync hung after a store failure")
+	}
+}
