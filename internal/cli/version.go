@@ -2,11 +2,16 @@ package cli
 
 import (
 	"fmt"
+	"regexp"
 	"runtime"
 	"runtime/debug"
 
 	"github.com/spf13/cobra"
 )
+
+// pseudoVersion matches the timestamp-and-revision part of a Go
+// pseudo-version (v0.0.0-20240102150405-abcdef123456).
+var pseudoVersion = regexp.MustCompile(`\d{14}-[0-9a-f]{12}`)
 
 // version is set at build time with -ldflags "-X github.com/sluicehq/sluice/internal/cli.version=v1.2.3".
 var version = "dev"
@@ -26,8 +31,10 @@ func Version() string {
 				}
 			}
 		}
-		if v == "dev" && info.Main.Version != "" && info.Main.Version != "(devel)" {
-			v = info.Main.Version
+		// A tagged module version (go install …@v1.2.3) is the version;
+		// a pseudo-version only repeats the revision shown below.
+		if mv := info.Main.Version; v == "dev" && mv != "" && mv != "(devel)" && !pseudoVersion.MatchString(mv) {
+			v = mv
 		}
 		if rev != "" {
 			if len(rev) > 12 {
