@@ -158,9 +158,14 @@ func (p *progress) update(e ingest.Event) {
 	defer p.mu.Unlock()
 	p.repo = e.Repo
 	if !p.tty {
-		if e.Phase == ingest.PhaseImport && e.Total > 0 && time.Since(p.last) > 5*time.Second {
+		switch {
+		case e.Phase != ingest.PhaseImport || e.Total == 0:
+		case e.Done == 0:
 			p.last = time.Now()
-			p.a.logger.Info("importing", "repo", e.Repo, "commits", e.Done, "of", e.Total)
+			p.a.logger.Info("importing new commits", "repo", e.Repo, "commits", e.Total)
+		case time.Since(p.last) > 5*time.Second:
+			p.last = time.Now()
+			p.a.logger.Info("importing", "repo", e.Repo, "done", e.Done, "of", e.Total)
 		}
 		return
 	}
