@@ -14,18 +14,18 @@ import (
 	"time"
 )
 
-// Separators used in Format. Git cannot put a NUL in a header field, and
-// the ASCII record/unit separators do not occur in sane names or subjects;
-// the subject is last so that even a stray unit separator in it is harmless.
-const (
-	recordSep = '\x1e'
-	fieldSep  = '\x1f'
-)
+// The record separator starts each commit. Within a header, fields are
+// separated by newlines: git cannot store a newline in an author or
+// committer ident, %s joins the subject into one line, and the header ends
+// at the NUL that -z puts after it. (A unit separator would not do: git
+// accepts one in an author name.)
+const recordSep = '\x1e'
 
 // Format is the --format (pretty) string the Reader expects: the SHA,
-// parents, mailmap-resolved author and committer with strict ISO 8601 dates
-// (which keep the UTC offset), then the subject.
-const Format = "%x1e%H%x1f%P%x1f%aN%x1f%aE%x1f%aI%x1f%cN%x1f%cE%x1f%cI%x1f%s"
+// parents, mailmap-resolved author and committer with raw dates (epoch and
+// UTC offset, which git prints for any date it stored, year 10000
+// included), then the subject.
+const Format = "%x1e%H%n%P%n%aN%n%aE%n%ad%n%cN%n%cE%n%cd%n%s"
 
 const headerFields = 9
 
@@ -39,7 +39,7 @@ func DiffTreeArgs() []string {
 		"-c", "core.quotePath=false",
 		"diff-tree", "--stdin", "--always", "--root", "-r", "-M",
 		"--raw", "--no-abbrev", "--numstat", "-z", "--no-color", "--no-ext-diff", "--no-textconv",
-		"--format=" + Format,
+		"--date=raw", "--format=" + Format,
 	}
 }
 
@@ -55,6 +55,10 @@ type Commit struct {
 	CommitterTime  time.Time
 	Subject        string
 	Files          []File
+	// BadDate is set when git could not print the author or committer
+	// date (a corrupt or out-of-range timestamp); that time is then the
+	// Unix epoch, UTC.
+	BadDate bool
 }
 
 // IsMerge reports whether the commit has more than one parent.
@@ -265,7 +269,7 @@ func truncated(err error, what string) error {
 }
 
 func parseHeader(h []byte) (*Commit, error) {
-	fields := bytes.SplitN(h, []byte{fieldSep}, headerFields)
+	fields := bytes.SplitN(h, []byte{'\n'}, headerFields)
 	if len(fields) != headerFields {
 		return nil, fmt.Errorf("%w: commit header has %d fields, want %d: %q", ErrFormat, len(fields), headerFields, h)
 	}
@@ -283,13 +287,10 @@ func parseHeader(h []byte) (*Commit, error) {
 	if p := strings.Fields(string(fields[1])); len(p) > 0 {
 		c.Parents = p
 	}
-	var err error
-	if c.AuthorTime, err = parseTime(fields[4]); err != nil {
-		return nil, fmt.Errorf("commit %s: author date: %w", c.SHA, err)
-	}
-	if c.CommitterTime, err = parseTime(fields[7]); err != nil {
-		return nil, fmt.Errorf("commit %s: committer date: %w", c.SHA, err)
-	}
+	var okA, okC bool
+	c.AuthorTime, okA = parseRawDate(fields[4])
+	c.CommitterTime, okC = parseRawDate(fields[7])
+	c.BadDate = !okA || !okC
 	return c, nil
 }
 
@@ -305,11 +306,27 @@ func isSHA(s string) bool {
 	return true
 }
 
-// parseTime parses git's strict ISO 8601 date, keeping its UTC offset.
-func parseTime(b []byte) (time.Time, error) {
-	t, err := time.Parse(time.RFC3339, string(b))
-	if err != nil {
-		return time.Time{}, fmt.Errorf("%w: bad date %q", ErrFormat, b)
+// parseRawDate parses git's raw date, "EPOCH +HHMM", into a time in that
+// UTC offset. It reports false, with the Unix epoch, for anything else (git
+// prints nothing for a timestamp it cannot represent).
+func parseRawDate(b []byte) (time.Time, bool) {
+	epoch := time.Unix(0, 0).UTC()
+	sec, tz, ok := strings.Cut(string(b), " ")
+	if !ok || len(tz) != 5 || (tz[0] != '+' && tz[0] != '-') {
+		return epoch, false
 	}
-	return t, nil
+	s, err := strconv.ParseInt(sec, 10, 64)
+	if err != nil {
+		return epoch, false
+	}
+	hh, err1 := strconv.Atoi(tz[1:3])
+	mm, err2 := strconv.Atoi(tz[3:5])
+	if err1 != nil || err2 != nil || mm > 59 {
+		return epoch, false
+	}
+	off := hh*3600 + mm*60
+	if tz[0] == '-' {
+		off = -off
+	}
+	return time.Unix(s, 0).In(time.FixedZone("", off)), true
 }

@@ -234,3 +234,38 @@ func BenchmarkReader(b *testing.B) {
 		}
 	}
 }
+
+// TestReaderOddDates: one odd commit must not stop a repository's import.
+func TestReaderOddDates(t *testing.T) {
+	repo := gittest.New(t)
+	repo.FastImport([]byte(
+		// Year 10000, and a name with a unit separator (git accepts both).
+		"commit refs/heads/main\nauthor Odd\x1fName <odd@example.com> 253402300800 +0000\n" +
+			"committer C <c@example.com> 1700000000 -0930\ndata 2\nx\n" +
+			"M 100644 inline a.txt\ndata 2\n1\n" +
+			// A timestamp git cannot print (before 1970 as a negative epoch).
+			"commit refs/heads/main\nauthor Old <old@example.com> -100000000 +0100\n" +
+			"committer C <c@example.com> 1700000001 +1400\ndata 2\ny\n" +
+			"M 100644 inline b.txt\ndata 2\n2\n\n"))
+	commits := readAll(t, diffTree(t, repo.Dir))
+	if len(commits) != 2 {
+		t.Fatalf("got %d commits", len(commits))
+	}
+	var far, old *gitlog.Commit
+	for _, c := range commits {
+		if len(c.Parents) == 0 {
+			far = c
+		} else {
+			old = c
+		}
+	}
+	if far.AuthorName != "Odd\x1fName" || far.AuthorTime.Year() != 10000 || far.BadDate || len(far.Files) != 1 {
+		t.Errorf("year-10000 commit: %q %s bad=%v files=%d", far.AuthorName, far.AuthorTime, far.BadDate, len(far.Files))
+	}
+	if got := far.CommitterTime.Format(time.RFC3339); got != "2023-11-14T12:43:20-09:30" {
+		t.Errorf("committer time %s", got)
+	}
+	if !old.BadDate || !old.AuthorTime.Equal(time.Unix(0, 0)) || old.CommitterTime.Format("-07:00") != "+14:00" || len(old.Files) != 1 {
+		t.Errorf("unprintable date: %s bad=%v committer %s", old.AuthorTime, old.BadDate, old.CommitterTime)
+	}
+}

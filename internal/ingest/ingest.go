@@ -299,6 +299,9 @@ func (s *Syncer) importCommits(ctx context.Context, git *gitcmd.Runner, repo sto
 			readErr = err
 			break
 		}
+		if c.BadDate {
+			s.logger().Warn("commit has a date git cannot print; stored as 1970-01-01T00:00:00Z", "repo", repo.Name, "commit", c.SHA)
+		}
 		excluded := make([]bool, len(c.Files))
 		for i, f := range c.Files {
 			excluded[i] = rules.Excluded(f.Path, f.Binary)
@@ -436,17 +439,19 @@ func countRevs(ctx context.Context, git *gitcmd.Runner, revs string) (int64, err
 
 // readTips returns ref → commit SHA for the refs a sync covers: all branches
 // and tags (and, for a local repository, its remote-tracking branches), or
-// the one branch asked for. Tags of trees or blobs are skipped.
+// only the branch asked for (refs/heads/B and, locally, REMOTE/B). Tags are
+// peeled to their commit through any chain of tags; tags of trees or blobs
+// are skipped.
 func readTips(ctx context.Context, git *gitcmd.Runner, local bool, branch string) (map[string]string, error) {
 	patterns := []string{"refs/heads/", "refs/tags/"}
 	if local {
 		patterns = append(patterns, "refs/remotes/")
 	}
+	branch = strings.TrimPrefix(branch, "refs/heads/")
 	if branch != "" {
-		b := strings.TrimPrefix(branch, "refs/heads/")
-		patterns = []string{"refs/heads/" + b}
+		patterns = []string{"refs/heads/"}
 		if local {
-			patterns = append(patterns, "refs/remotes/"+b)
+			patterns = append(patterns, "refs/remotes/")
 		}
 	}
 	args := append([]string{"for-each-ref", "--format=%(objectname) %(objecttype) %(*objectname) %(*objecttype) %(refname)"}, patterns...)
@@ -455,26 +460,80 @@ func readTips(ctx context.Context, git *gitcmd.Runner, local bool, branch string
 		return nil, err
 	}
 	tips := map[string]string{}
+	nested := map[string]string{} // ref → tag object whose target is a tag
+	anyBranch := false
 	for _, line := range strings.Split(string(out), "\n") {
 		f := strings.SplitN(line, " ", 5)
 		if len(f) != 5 {
 			continue
 		}
+		raw := f[4]
+		anyBranch = anyBranch || strings.HasPrefix(raw, "refs/heads/")
+		if branch != "" && !isBranch(raw, branch) {
+			continue
+		}
 		// Ref names are cleaned as the store cleans them, so that an
 		// unchanged repository compares equal to its checkpoint even when
 		// a ref name is not valid UTF-8.
-		ref := store.CleanText(f[4])
+		ref := store.CleanText(raw)
 		switch {
 		case f[1] == "commit":
 			tips[ref] = f[0]
 		case f[1] == "tag" && f[3] == "commit":
 			tips[ref] = f[2]
+		case f[1] == "tag" && f[3] == "tag":
+			nested[ref] = f[0]
 		}
 	}
-	if branch != "" && len(tips) == 0 {
-		return nil, fmt.Errorf("branch %q not found in the repository; check --branch", branch)
+	if len(nested) > 0 {
+		if err := peelNested(ctx, git, nested, tips); err != nil {
+			return nil, err
+		}
+	}
+	if branch != "" && len(tips) == 0 && anyBranch {
+		return nil, fmt.Errorf("branch %q not found in the repository; check --branch (branches are matched by their exact name)", branch)
 	}
 	return tips, nil
+}
+
+// isBranch reports whether ref is branch b: refs/heads/B or a
+// remote-tracking refs/remotes/REMOTE/B.
+func isBranch(ref, b string) bool {
+	if ref == "refs/heads/"+b {
+		return true
+	}
+	rest, ok := strings.CutPrefix(ref, "refs/remotes/")
+	if !ok {
+		return false
+	}
+	_, name, ok := strings.Cut(rest, "/")
+	return ok && name == b
+}
+
+// peelNested resolves tags of tags (for-each-ref peels only one level) to
+// their commit with one `git cat-file --batch-check`.
+func peelNested(ctx context.Context, git *gitcmd.Runner, nested, tips map[string]string) error {
+	refs := slices.Sorted(maps.Keys(nested))
+	var in strings.Builder
+	for _, ref := range refs {
+		in.WriteString(nested[ref] + "^{commit}\n")
+	}
+	st, err := git.Stream(ctx, strings.NewReader(in.String()), "cat-file", "--batch-check")
+	if err != nil {
+		return err
+	}
+	sc := bufio.NewScanner(st)
+	for _, ref := range refs {
+		if !sc.Scan() {
+			break
+		}
+		// "<commit> commit <size>", or "<input> missing" for a chain that
+		// ends at a tree or blob.
+		if f := strings.Fields(sc.Text()); len(f) == 3 && f[1] == "commit" {
+			tips[ref] = f[0]
+		}
+	}
+	return st.Close()
 }
 
 // checkLocal makes sure dir is a git repository, with a clear error if not.

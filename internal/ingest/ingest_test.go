@@ -232,8 +232,29 @@ func TestSyncBranchAndOddRefs(t *testing.T) {
 		if _, err := db.RepositoryByName(ctx, "nope"); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("a failed sync recorded its repository: %v", err)
 		}
+		// A branch name is matched exactly: "feat" is not "feat/x".
+		r.Git("update-ref", "refs/heads/feat/x", "main")
+		if _, err := s.Sync(ctx, ingest.Target{Location: r.Dir, Name: "feat", Branch: "feat"}); err == nil {
+			t.Error("--branch feat matched refs/heads/feat/x")
+		}
+		// A remote-tracking branch of a local clone is found by its name.
+		r.Git("update-ref", "refs/remotes/origin/tracked", "unmerged")
+		res, err = s.Sync(ctx, ingest.Target{Location: r.Dir, Name: "tracked", Branch: "tracked"})
+		if want := r.Git("rev-list", "--count", "unmerged"); err != nil || strconv.FormatInt(res.Commits, 10) != want {
+			t.Errorf("--branch tracked: %+v %v, want %s commits", res, err, want)
+		}
+		// A commit reachable only through a tag of a tag.
+		r.Git("checkout", "-q", "--detach")
+		r.Commit("only via nested tag", gittest.Person{}, time.Time{}, map[string]string{"nt.txt": "x\n"})
+		r.Git("tag", "-a", "inner", "-m", "i")
+		r.Git("-c", "advice.nestedTag=false", "tag", "-a", "outer", "-m", "o", "inner")
+		r.Git("tag", "-d", "inner")
+		r.Git("checkout", "-q", "main")
 		if _, err := s.Sync(ctx, ingest.Target{Location: r.Dir, Name: "all"}); err != nil {
 			t.Fatal(err)
+		}
+		if n := len(stored(t, db, "all")); n != 8 {
+			t.Errorf("all refs: %d commits stored, want 8 (7 + the one behind a nested tag)", n)
 		}
 		res, err = s.Sync(ctx, ingest.Target{Location: r.Dir, Name: "all"})
 		if err != nil || !res.UpToDate {
@@ -310,6 +331,11 @@ func TestSyncEmptyRepository(t *testing.T) {
 		}
 		if res.Commits != 0 || res.Imported != 0 {
 			t.Errorf("empty repository: %+v", res)
+		}
+		// With --branch too: no commits yet is zero, not "branch not found".
+		res, err = syncer(t, db).Sync(context.Background(), ingest.Target{Location: r.Dir, Name: "b", Branch: "main"})
+		if err != nil || res.Commits != 0 {
+			t.Errorf("empty repository with --branch: %+v %v", res, err)
 		}
 	})
 }
