@@ -12,6 +12,7 @@ package ingest
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -128,6 +129,13 @@ func (s *Syncer) sync(ctx context.Context, t Target) (Result, error) {
 	if err != nil {
 		return res, err
 	}
+	if kind == gitcmd.Local {
+		// One repository, one row: a subdirectory, a symlink or the .git
+		// directory of a repository all name its root.
+		if clean, err = resolveLocal(ctx, clean, s.Timeout); err != nil {
+			return res, err
+		}
+	}
 	name := t.Name
 	if name == "" {
 		name = DeriveName(clean, kind)
@@ -152,11 +160,7 @@ func (s *Syncer) sync(ctx context.Context, t Target) (Result, error) {
 	}
 
 	dir := repo.LocalPath
-	if kind == gitcmd.Local {
-		if err := checkLocal(ctx, dir, s.Timeout); err != nil {
-			return res, err
-		}
-	} else {
+	if kind != gitcmd.Local {
 		s.emit(Event{Repo: name, Phase: PhaseFetch})
 		s.logger().Info("fetching", "repo", name, "url", clean)
 		if err := os.MkdirAll(filepath.Dir(repo.MirrorPath), 0o700); err != nil {
@@ -536,20 +540,37 @@ func peelNested(ctx context.Context, git *gitcmd.Runner, nested, tips map[string
 	return st.Close()
 }
 
-// checkLocal makes sure dir is a git repository, with a clear error if not.
-func checkLocal(ctx context.Context, dir string, timeout time.Duration) error {
+// resolveLocal checks that dir is (inside) a git repository, with a clear
+// error if not, and returns the repository's root: the work tree's top
+// level, or the git directory of a bare repository, symlinks resolved.
+func resolveLocal(ctx context.Context, dir string, timeout time.Duration) (string, error) {
 	fi, err := os.Stat(dir)
 	if err != nil {
-		return fmt.Errorf("%s does not exist; give the path of a git repository or a URL", dir)
+		return "", fmt.Errorf("%s does not exist; give the path of a git repository or a URL", dir)
 	}
 	if !fi.IsDir() {
-		return fmt.Errorf("%s is not a directory; give the path of a git repository or a URL", dir)
+		return "", fmt.Errorf("%s is not a directory; give the path of a git repository or a URL", dir)
 	}
 	git := &gitcmd.Runner{Dir: dir, Timeout: timeout}
 	// gitcmd's error already says what is wrong (not a repository, owned
 	// by another user, …) and what to do.
-	_, err = git.Output(ctx, "rev-parse", "--git-dir")
-	return err
+	out, err := git.Output(ctx, "rev-parse", "--is-bare-repository", "--absolute-git-dir")
+	if err != nil {
+		return "", err
+	}
+	bare, gitDir, _ := strings.Cut(strings.TrimSpace(string(out)), "\n")
+	root := gitDir
+	if bare != "true" {
+		if top, err := git.Output(ctx, "rev-parse", "--show-toplevel"); err == nil && len(bytes.TrimSpace(top)) > 0 {
+			root = string(bytes.TrimSpace(top))
+		} else if filepath.Base(gitDir) == ".git" {
+			root = filepath.Dir(gitDir) // dir was the .git directory itself
+		}
+	}
+	if real, err := filepath.EvalSymlinks(root); err == nil {
+		root = real
+	}
+	return filepath.Clean(root), nil
 }
 
 // toStore converts a parsed commit; excluded[i] says whether its i-th file

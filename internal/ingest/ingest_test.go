@@ -365,6 +365,33 @@ func TestSyncBadLocations(t *testing.T) {
 	})
 }
 
+// TestSyncSameRepositoryByOtherPaths: a subdirectory, a symlink and the
+// .git directory of a repository are that repository, not new ones.
+func TestSyncSameRepositoryByOtherPaths(t *testing.T) {
+	engines(t, func(t *testing.T, db *store.DB) {
+		r := fixture(t)
+		link := filepath.Join(t.TempDir(), "link")
+		if err := os.Symlink(r.Dir, link); err != nil {
+			t.Fatal(err)
+		}
+		ctx := context.Background()
+		s := syncer(t, db)
+		first, err := s.Sync(ctx, ingest.Target{Location: r.Dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, loc := range []string{filepath.Join(r.Dir, "src"), link, filepath.Join(r.Dir, ".git"), r.Dir + "/./"} {
+			res, err := s.Sync(ctx, ingest.Target{Location: loc})
+			if err != nil || res.Repo.ID != first.Repo.ID || !res.UpToDate {
+				t.Errorf("%s: %+v %v; want the same, up-to-date repository", loc, res.Repo, err)
+			}
+		}
+		if repos, _ := db.Repositories(ctx); len(repos) != 1 {
+			t.Errorf("%d repositories stored, want 1", len(repos))
+		}
+	})
+}
+
 func TestSyncNameClash(t *testing.T) {
 	engines(t, func(t *testing.T, db *store.DB) {
 		a, b := gittest.New(t), gittest.New(t)
