@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -262,6 +263,10 @@ func TestBadInput(t *testing.T) {
 		{[]string{"export", "commits", "--since", "yesterday"}, "YYYY-MM-DD"},
 		{[]string{"export", "commits", "--repo", "nope"}, "nope"},
 		{[]string{"report", "--repo", "nope"}, "nope"},
+		{[]string{"report", "--since", "2023-11-15", "--until", "2023-11-14"}, "--until 2023-11-14 is not after --since 2023-11-15; the range is [since, until)"},
+		{[]string{"report", "--since", "2023-11-15", "--until", "2023-11-15"}, "is not after --since"},
+		{[]string{"export", "commits", "--since", "2023-11-15T10:00:00Z", "--until", "2023-11-15"}, "the range is [since, until)"},
+		{[]string{"--db", "host=127.0.0.1 port=5432 user=sluice password=x", "report"}, "write it as a URL: postgres://USER@HOST:PORT/DBNAME"},
 	} {
 		r := sluice(t, env, c.args...)
 		if r.code == 0 || !strings.Contains(r.stderr, c.want) {
@@ -270,6 +275,29 @@ func TestBadInput(t *testing.T) {
 		if strings.Count(strings.TrimSpace(r.stderr), "\n") > 3 {
 			t.Errorf("%v: error is not short: %q", c.args, r.stderr)
 		}
+	}
+	// serve binds its address before importing anything: a busy port fails
+	// at once, with nothing synced.
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	served := gittest.New(t)
+	served.Commit("one", gittest.Person{Name: "Ada", Email: "ada@example.com"}, time.Time{}, map[string]string{"a": "a\n"})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary, "serve", "--addr", busy.Addr().String(), "--repo", served.Dir)
+	cmd.Env = append(gittest.Env(), env...)
+	cmd.Dir = t.TempDir()
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err = cmd.Run()
+	if ctx.Err() != nil || err == nil || !strings.Contains(stderr.String(), busy.Addr().String()) {
+		t.Errorf("serve on a busy port: %v, stderr %q; want a quick failure naming %s", err, stderr.String(), busy.Addr())
+	}
+	if stdout.Len() > 0 {
+		t.Errorf("serve on a busy port synced before binding: %q", stdout.String())
 	}
 	r := sluice(t, env, "version")
 	if r.code != 0 || !strings.HasPrefix(r.stdout, "sluice ") {

@@ -128,6 +128,12 @@ func (a *app) printSummary(res ingest.Result) {
 	if res.UpToDate {
 		state = "up to date"
 	}
+	if res.Reimported {
+		state += " (re-imported: exclude settings or .mailmap changed)"
+	}
+	if res.Pruned > 0 {
+		state += fmt.Sprintf(", removed %s no branch or tag reaches any more", plural(res.Pruned, "commit"))
+	}
 	fmt.Fprintf(a.stdout, "%s: %s; %s by %s stored (%s)\n",
 		res.Repo.Name, state, plural(res.Commits, "commit"), plural(int64(res.Authors), "author"), res.Duration.Round(time.Millisecond))
 }

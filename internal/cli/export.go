@@ -41,6 +41,9 @@ files that are not excluded (see docs/metrics.md).`,
 			if f.Until, err = parseTimeFlag("until", until); err != nil {
 				return err
 			}
+			if err := checkRange(f.Since, f.Until, since, until); err != nil {
+				return err
+			}
 			w, err := newCommitWriter(a.stdout, format)
 			if err != nil {
 				return err

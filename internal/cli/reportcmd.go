@@ -38,6 +38,9 @@ An open end of the range defaults to the first/last included commit's day.`,
 			if o.Until, err = parseTimeFlag("until", until); err != nil {
 				return err
 			}
+			if err := checkRange(o.Since, o.Until, since, until); err != nil {
+				return err
+			}
 			if o.By != report.ByPerson && o.By != report.ByRepo {
 				return fmt.Errorf("--by %q is not supported; use person or repo", by)
 			}
@@ -69,6 +72,16 @@ An open end of the range defaults to the first/last included commit's day.`,
 	f.StringVar(&format, "format", "table", "table, csv or json")
 	f.BoolVar(&bots, "include-bots", false, "count commits by bots (dependabot, *[bot], …)")
 	return cmd
+}
+
+// checkRange rejects an empty or reversed [since, until) range, which
+// would otherwise select nothing without a word. sinceArg and untilArg are
+// the flags as written.
+func checkRange(since, until time.Time, sinceArg, untilArg string) error {
+	if since.IsZero() || until.IsZero() || until.After(since) {
+		return nil
+	}
+	return fmt.Errorf("--until %s is not after --since %s; the range is [since, until)", untilArg, sinceArg)
 }
 
 func (a *app) printReport(rep *report.Report, by report.By, format string) error {

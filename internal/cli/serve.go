@@ -37,6 +37,13 @@ DATA_DIR/admin-password, which is generated on first start (mode 0600).`,
 			if addr == "" {
 				addr = first(a.cfg.Server.Addr, "127.0.0.1:8080")
 			}
+			// Bind first: a busy or bad address must fail now, not after an
+			// import that may take hours.
+			ln, err := net.Listen("tcp", addr)
+			if err != nil {
+				return fmt.Errorf("listen on %s: %w; pick another address with --addr", addr, err)
+			}
+			defer ln.Close()
 			db, err := a.openDB(ctx)
 			if err != nil {
 				return err
@@ -84,10 +91,6 @@ DATA_DIR/admin-password, which is generated on first start (mode 0600).`,
 				SessionKey:  key,
 				BotPatterns: a.cfg.Analysis.BotPatterns,
 				Version:     Version(),
-			}
-			ln, err := net.Listen("tcp", addr)
-			if err != nil {
-				return fmt.Errorf("listen on %s: %w; pick another address with --addr", addr, err)
 			}
 			hs := &http.Server{
 				Handler:           srv.Handler(),

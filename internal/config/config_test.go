@@ -310,10 +310,18 @@ func TestParseErrors(t *testing.T) {
 			never: []string{"pg-query-pw"},
 		},
 		{
+			// key=value settings are not a URL: moving the password to an
+			// env var would not make them work, so say to write a URL.
 			name:  "postgres key=value password",
 			yaml:  "db: host=db user=sluice password=pg-kv-pw\n",
-			want:  []string{"LINE 1", "db must not hold a password inline"},
-			never: []string{"pg-kv-pw"},
+			want:  []string{"LINE 1", "db is not a valid postgres URL; write postgres://user@host:5432/dbname"},
+			never: []string{"pg-kv-pw", "host=db"},
+		},
+		{
+			name:  "postgres key=value without password",
+			yaml:  "db: host=127.0.0.1 port=5432 dbname=sluice sslmode=disable\n",
+			want:  []string{"LINE 1", "db is not a valid postgres URL; write postgres://user@host:5432/dbname"},
+			never: []string{"host=127.0.0.1"},
 		},
 		{
 			name: "repository problems",
@@ -440,6 +448,23 @@ func TestSQLitePathResolved(t *testing.T) {
 	}
 	if c.DB.String() != c.DB.Value {
 		t.Errorf("a plain SQLite path should print as itself, got %q", c.DB.String())
+	}
+}
+
+func TestIsKeyValueDSN(t *testing.T) {
+	for s, want := range map[string]bool{
+		"host=127.0.0.1 port=5432 user=sluice password=x": true,
+		"dbname=sluice":                          true,
+		"  HOST = db  user=sluice":               true,
+		"user=sluice sslmode=disable":            true,
+		"/var/lib/sluice/sluice.db":              false,
+		"data/a=b.db":                            false,
+		"/srv/user=bob/sluice.db":                false,
+		"postgres://sluice@db/x?sslmode=disable": false,
+	} {
+		if got := isKeyValueDSN(s); got != want {
+			t.Errorf("isKeyValueDSN(%q) = %v, want %v", s, got, want)
+		}
 	}
 }
 

@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"net/url"
+	"regexp"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -90,9 +91,24 @@ func isPostgresURL(s string) bool {
 	return strings.HasPrefix(l, "postgres://") || strings.HasPrefix(l, "postgresql://")
 }
 
-// postgresHasPassword reports whether a postgres URL or key=value DSN
-// carries a password. ok is false when a URL does not parse.
+// keyValueDSN matches a libpq connection keyword followed by "=" at the
+// start of the value or after a space ("host=db port=5432 …").
+var keyValueDSN = regexp.MustCompile(`(?i)(?:^|\s)(?:host|hostaddr|port|dbname|user|password|sslmode)\s*=`)
+
+// isKeyValueDSN reports whether s is libpq key=value connection settings,
+// which the store does not accept (it would take them for a SQLite path).
+func isKeyValueDSN(s string) bool {
+	return !isPostgresURL(s) && strings.Contains(s, "=") && keyValueDSN.MatchString(s)
+}
+
+// postgresHasPassword reports whether a postgres URL or other inline db
+// value carries a password. ok is false when the value is neither a
+// SQLite path nor a parsable postgres URL: a URL that does not parse, or
+// key=value connection settings, which must be written as a URL.
 func postgresHasPassword(s string) (has, ok bool) {
+	if isKeyValueDSN(s) {
+		return false, false
+	}
 	if !isPostgresURL(s) {
 		return strings.Contains(strings.ToLower(s), "password="), true
 	}

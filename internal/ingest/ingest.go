@@ -111,7 +111,13 @@ type Result struct {
 	Authors int
 	// UpToDate is true when nothing changed since the last completed sync.
 	UpToDate bool
-	Duration time.Duration
+	// Pruned counts stored commits deleted because no synced ref reaches
+	// them any more.
+	Pruned int64
+	// Reimported is true when changed exclude settings or a changed
+	// .mailmap made the sync start over.
+	Reimported bool
+	Duration   time.Duration
 }
 
 // Sync adds the repository if it is new and imports what changed since its
@@ -129,10 +135,11 @@ func (s *Syncer) sync(ctx context.Context, t Target) (Result, error) {
 	if err != nil {
 		return res, err
 	}
+	bare := kind != gitcmd.Local // mirrors are bare
 	if kind == gitcmd.Local {
 		// One repository, one row: a subdirectory, a symlink or the .git
 		// directory of a repository all name its root.
-		if clean, err = resolveLocal(ctx, clean, s.Timeout); err != nil {
+		if clean, bare, err = resolveLocal(ctx, clean, s.Timeout); err != nil {
 			return res, err
 		}
 	}
@@ -186,6 +193,19 @@ func (s *Syncer) sync(ctx context.Context, t Target) (Result, error) {
 	if err != nil {
 		return res, err
 	}
+	// Exclude rules and the mailmap decide stored figures too: when they
+	// change, re-import (commits of a complete sync are never recomputed
+	// piecemeal).
+	settings := settingsFingerprint(ctx, git, dir, bare, t)
+	if (cp.Tips != nil || cp.Pending != nil || !repo.LastSyncedAt.IsZero()) && cp.Settings != settings {
+		s.logger().Info("exclude settings or .mailmap changed since the last import; importing the repository anew", "repo", name)
+		if err := s.DB.ResetRepository(ctx, repo.ID); err != nil {
+			return res, err
+		}
+		cp, repo.LastSyncedAt = store.Checkpoint{RepositoryID: repo.ID}, time.Time{}
+		res.Reimported = true
+	}
+	cp.Settings = settings
 	if !repo.LastSyncedAt.IsZero() && cp.Pending == nil && maps.Equal(cp.Tips, tips) {
 		res.UpToDate = true
 		return s.finish(ctx, res)
@@ -196,7 +216,12 @@ func (s *Syncer) sync(ctx context.Context, t Target) (Result, error) {
 	if err != nil {
 		return res, err
 	}
-	cp.Tips, cp.Pending, cp.Stored = tips, nil, cp.Stored+imported
+	// Commits no ref reaches any more (a deleted branch, rewritten history,
+	// a narrower --branch) leave the store before the sync completes.
+	if res.Pruned, err = s.pruneUnreachable(ctx, git, repo.ID, cp, tips); err != nil {
+		return res, err
+	}
+	cp.Tips, cp.Pending, cp.Stored = tips, nil, cp.Stored+imported-res.Pruned
 	if err := s.DB.CompleteSync(ctx, repo.ID, cp); err != nil {
 		return res, err
 	}
@@ -232,7 +257,20 @@ func (s *Syncer) importCommits(ctx context.Context, git *gitcmd.Runner, repo sto
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
-	revs := revListInput(tips, cp.Tips)
+	// Everything reachable from the last completed sync's tips is stored,
+	// unless a tip's objects are gone (gc after a force-push): then the
+	// walk goes further and stored commits are skipped one by one.
+	done := map[string]string{}
+	present, err := presentObjects(ctx, git, slices.Collect(maps.Values(cp.Tips)))
+	if err != nil {
+		return 0, err
+	}
+	for ref, sha := range cp.Tips {
+		if present[sha] {
+			done[ref] = sha
+		}
+	}
+	revs := revListInput(tips, done)
 	total, err := countRevs(ctx, git, revs)
 	if err != nil {
 		return 0, err
@@ -543,24 +581,25 @@ func peelNested(ctx context.Context, git *gitcmd.Runner, nested, tips map[string
 // resolveLocal checks that dir is (inside) a git repository, with a clear
 // error if not, and returns the repository's root: the work tree's top
 // level, or the git directory of a bare repository, symlinks resolved.
-func resolveLocal(ctx context.Context, dir string, timeout time.Duration) (string, error) {
+func resolveLocal(ctx context.Context, dir string, timeout time.Duration) (root string, bare bool, err error) {
 	fi, err := os.Stat(dir)
 	if err != nil {
-		return "", fmt.Errorf("%s does not exist; give the path of a git repository or a URL", dir)
+		return "", false, fmt.Errorf("%s does not exist; give the path of a git repository or a URL", dir)
 	}
 	if !fi.IsDir() {
-		return "", fmt.Errorf("%s is not a directory; give the path of a git repository or a URL", dir)
+		return "", false, fmt.Errorf("%s is not a directory; give the path of a git repository or a URL", dir)
 	}
 	git := &gitcmd.Runner{Dir: dir, Timeout: timeout}
 	// gitcmd's error already says what is wrong (not a repository, owned
 	// by another user, …) and what to do.
 	out, err := git.Output(ctx, "rev-parse", "--is-bare-repository", "--absolute-git-dir")
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
-	bare, gitDir, _ := strings.Cut(strings.TrimSpace(string(out)), "\n")
-	root := gitDir
-	if bare != "true" {
+	isBare, gitDir, _ := strings.Cut(strings.TrimSpace(string(out)), "\n")
+	bare = isBare == "true"
+	root = gitDir
+	if !bare {
 		if top, err := git.Output(ctx, "rev-parse", "--show-toplevel"); err == nil && len(bytes.TrimSpace(top)) > 0 {
 			root = string(bytes.TrimSpace(top))
 		} else if filepath.Base(gitDir) == ".git" {
@@ -570,7 +609,7 @@ func resolveLocal(ctx context.Context, dir string, timeout time.Duration) (strin
 	if real, err := filepath.EvalSymlinks(root); err == nil {
 		root = real
 	}
-	return filepath.Clean(root), nil
+	return filepath.Clean(root), bare, nil
 }
 
 // toStore converts a parsed commit; excluded[i] says whether its i-th file

@@ -496,3 +496,89 @@ func TestSyncStoreFailure(t *testing.T) {
 		t.Fatal("sync hung after a store failure")
 	}
 }
+
+// TestSyncPrunesUnreachable: deleted branches, rewritten history and a
+// narrower --branch leave the store, so it always equals what the refs
+// reach — also when the old objects were garbage-collected.
+func TestSyncPrunesUnreachable(t *testing.T) {
+	engines(t, func(t *testing.T, db *store.DB) {
+		r := fixture(t)
+		r.Commit("tip", gittest.Person{}, time.Time{}, map[string]string{"tip.txt": "t\n"})
+		ctx := context.Background()
+		s := syncer(t, db)
+		target := ingest.Target{Location: r.Dir, Name: "fx", NoExcludes: true}
+		if _, err := s.Sync(ctx, target); err != nil {
+			t.Fatal(err)
+		}
+		// A deleted branch.
+		r.Git("branch", "-D", "unmerged")
+		res, err := s.Sync(ctx, target)
+		if err != nil || res.Pruned != 1 {
+			t.Errorf("deleted branch: %+v %v, want 1 pruned", res, err)
+		}
+		compare(t, db, "fx", r.Dir)
+		// Rewritten history (a force-push), the old commits still on disk.
+		r.Git("tag", "-d", "v1")
+		r.Git("reset", "-q", "--hard", "HEAD~1")
+		r.Commit("rewritten", gittest.Person{}, time.Time{}, map[string]string{"new.txt": "n\n"})
+		if res, err = s.Sync(ctx, target); err != nil || res.Pruned != 1 || res.Imported != 1 {
+			t.Errorf("rewrite: %+v %v, want 1 pruned, 1 imported", res, err)
+		}
+		compare(t, db, "fx", r.Dir)
+		// Rewritten again, and the old objects garbage-collected: the
+		// store is reconciled against everything the refs reach.
+		r.Git("reset", "-q", "--hard", "HEAD~1")
+		r.Commit("rewritten again", gittest.Person{}, time.Time{}, map[string]string{"new.txt": "m\n"})
+		r.Git("branch", "-D", "feature")
+		r.Git("reflog", "expire", "--expire=now", "--all")
+		r.Git("gc", "-q", "--prune=now")
+		if res, err = s.Sync(ctx, target); err != nil || res.Pruned != 1 || res.Imported != 1 {
+			t.Errorf("rewrite after gc: %+v %v, want 1 pruned, 1 imported", res, err)
+		}
+		compare(t, db, "fx", r.Dir)
+		// A narrower --branch keeps only what that branch reaches.
+		r.Git("checkout", "-q", "-b", "short", "main~2")
+		r.Git("checkout", "-q", "main")
+		target.Branch = "short"
+		if res, err = s.Sync(ctx, target); err != nil {
+			t.Fatal(err)
+		}
+		if want := r.Git("rev-list", "--count", "short"); strconv.FormatInt(res.Commits, 10) != want {
+			t.Errorf("--branch short: %d commits stored, git rev-list --count short = %s", res.Commits, want)
+		}
+	})
+}
+
+// TestSyncReimportsOnSettingsChange: switching excludes off, or a new
+// .mailmap, recomputes the stored rows.
+func TestSyncReimportsOnSettingsChange(t *testing.T) {
+	engines(t, func(t *testing.T, db *store.DB) {
+		r := gittest.New(t)
+		sha := r.Commit("deps", gittest.Person{Name: "CI", Email: "ci@old.example.com"}, time.Time{},
+			map[string]string{"main.go": "package main\n", "go.sum": "a\nb\n"})
+		ctx := context.Background()
+		s := syncer(t, db)
+		if _, err := s.Sync(ctx, ingest.Target{Location: r.Dir, Name: "x"}); err != nil {
+			t.Fatal(err)
+		}
+		res, err := s.Sync(ctx, ingest.Target{Location: r.Dir, Name: "x", NoExcludes: true})
+		if err != nil || !res.Reimported || res.Imported != 1 {
+			t.Fatalf("excludes off: %+v %v, want a re-import", res, err)
+		}
+		if c := stored(t, db, "x")[sha]; c.Additions != 3 {
+			t.Errorf("after --no-excludes: +%d, want +3 (go.sum counted)", c.Additions)
+		}
+		if res, _ := s.Sync(ctx, ingest.Target{Location: r.Dir, Name: "x", NoExcludes: true}); !res.UpToDate || res.Reimported {
+			t.Errorf("same settings again: %+v, want up to date", res)
+		}
+		// A .mailmap in the work tree (git reads it from there).
+		r.Write(map[string]string{".mailmap": "CI Bot <ci@example.com> <ci@old.example.com>\n"})
+		res, err = s.Sync(ctx, ingest.Target{Location: r.Dir, Name: "x", NoExcludes: true})
+		if err != nil || !res.Reimported {
+			t.Fatalf("new .mailmap: %+v %v, want a re-import", res, err)
+		}
+		if c := stored(t, db, "x")[sha]; c.AuthorEmail != "ci@example.com" {
+			t.Errorf("after the .mailmap: author %s, want ci@example.com", c.AuthorEmail)
+		}
+	})
+}

@@ -65,12 +65,14 @@ type Row struct {
 
 // Report is the result of Build.
 type Report struct {
+	// Rows is never nil, so that JSON shows an empty report as [].
 	Rows []Row `json:"rows"`
 	// Since and Until are the range the per-week figures use: the options'
 	// bounds, or where open, the first included commit's day and the day
-	// after the last one.
-	Since time.Time `json:"since"`
-	Until time.Time `json:"until"`
+	// after the last one. Either is zero (and left out of JSON) when its
+	// bound is open and no commit is included.
+	Since time.Time `json:"since,omitzero"`
+	Until time.Time `json:"until,omitzero"`
 }
 
 // IsBot reports whether an author is a bot (metrics.md §1): names ending in
@@ -162,7 +164,7 @@ func Build(ctx context.Context, db *store.DB, o Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	rep := &Report{Since: o.Since, Until: o.Until}
+	rep := &Report{Rows: make([]Row, 0, len(groups)), Since: o.Since, Until: o.Until}
 	if rep.Since.IsZero() && !first.IsZero() {
 		y, m, d := first.UTC().Date()
 		rep.Since = time.Date(y, m, d, 0, 0, 0, 0, time.UTC)

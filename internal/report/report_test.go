@@ -2,6 +2,7 @@ package report_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"testing"
 	"time"
@@ -135,6 +136,38 @@ func TestPeopleReposBotsMerges(t *testing.T) {
 		}
 		if _, err := report.Build(ctx, db, report.Options{By: "team"}); err == nil {
 			t.Error("unknown grouping accepted")
+		}
+	})
+}
+
+// TestEmptyReportJSON: a report with no rows encodes them as [] and leaves
+// out the ends of the range it does not know.
+func TestEmptyReportJSON(t *testing.T) {
+	engines(t, func(t *testing.T, db *store.DB) {
+		since := time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)
+		for _, x := range []struct {
+			o    report.Options
+			want string
+		}{
+			{report.Options{}, `{"rows":[]}`},
+			{report.Options{Since: since}, `{"rows":[],"since":"2024-03-01T00:00:00Z"}`},
+			{report.Options{By: report.ByRepo, Since: since, Until: since.AddDate(0, 1, 0)},
+				`{"rows":[],"since":"2024-03-01T00:00:00Z","until":"2024-04-01T00:00:00Z"}`},
+		} {
+			rep, err := report.Build(context.Background(), db, x.o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.Rows == nil {
+				t.Errorf("%+v: Rows is nil, want an empty slice", x.o)
+			}
+			b, err := json.Marshal(rep)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(b) != x.want {
+				t.Errorf("%+v: JSON %s, want %s", x.o, b, x.want)
+			}
 		}
 	})
 }

@@ -36,7 +36,7 @@ func (db *DB) SaveBatch(ctx context.Context, repoID int64, commits []Commit, cp 
 		if err := b.saveCommits(ctx, commits); err != nil {
 			return err
 		}
-		return saveCheckpoint(ctx, tx, repoID, tips, pending, cp.Stored)
+		return saveCheckpoint(ctx, tx, repoID, tips, pending, cp.Stored, cp.Settings)
 	})
 	if err != nil {
 		return fmt.Errorf("save batch for repository %d: %w", repoID, err)

@@ -19,8 +19,8 @@ func (db *DB) Checkpoint(ctx context.Context, repoID int64) (Checkpoint, error) 
 		pending sql.NullString
 		updated int64
 	)
-	err := db.r.QueryRowContext(ctx, `SELECT tips, pending, stored, updated_at FROM sync_checkpoints WHERE repository_id = $1`, repoID).
-		Scan(&tips, &pending, &cp.Stored, &updated)
+	err := db.r.QueryRowContext(ctx, `SELECT tips, pending, stored, settings, updated_at FROM sync_checkpoints WHERE repository_id = $1`, repoID).
+		Scan(&tips, &pending, &cp.Stored, &cp.Settings, &updated)
 	if errors.Is(err, sql.ErrNoRows) {
 		return cp, nil
 	}
@@ -66,7 +66,7 @@ func (db *DB) CompleteSync(ctx context.Context, repoID int64, cp Checkpoint) err
 		} else if n == 0 {
 			return ErrNotFound
 		}
-		return saveCheckpoint(ctx, tx, repoID, tips, pending, cp.Stored)
+		return saveCheckpoint(ctx, tx, repoID, tips, pending, cp.Stored, cp.Settings)
 	})
 	if err != nil {
 		return fmt.Errorf("complete sync of repository %d: %w", repoID, err)
@@ -101,16 +101,17 @@ func cleanMap(m map[string]string) map[string]string {
 	return out
 }
 
-func saveCheckpoint(ctx context.Context, tx *sql.Tx, repoID int64, tips string, pending sql.NullString, stored int64) error {
+func saveCheckpoint(ctx context.Context, tx *sql.Tx, repoID int64, tips string, pending sql.NullString, stored int64, settings string) error {
 	_, err := tx.ExecContext(ctx, `
-		INSERT INTO sync_checkpoints (repository_id, tips, pending, stored, updated_at)
-		VALUES ($1, $2, $3, $4, $5)
+		INSERT INTO sync_checkpoints (repository_id, tips, pending, stored, settings, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6)
 		ON CONFLICT (repository_id) DO UPDATE SET
 			tips = excluded.tips,
 			pending = excluded.pending,
 			stored = excluded.stored,
+			settings = excluded.settings,
 			updated_at = excluded.updated_at`,
-		repoID, tips, pending, stored, time.Now().Unix())
+		repoID, tips, pending, stored, CleanText(settings), time.Now().Unix())
 	if err != nil {
 		return fmt.Errorf("save checkpoint: %w", err)
 	}

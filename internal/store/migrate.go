@@ -12,6 +12,7 @@ import (
 // is migrations[i]. Append only: never edit or reorder a released entry.
 var migrations = []func(ctx context.Context, tx *sql.Tx, engine string) error{
 	schemaV1,
+	schemaV2,
 }
 
 // migrationLock keys the PostgreSQL advisory lock that serialises concurrent
@@ -188,3 +189,8 @@ func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
 
 // LatestSchemaVersion is the schema version this build of sluice migrates to.
 func LatestSchemaVersion() int { return len(migrations) }
+
+// schemaV2 records the settings fingerprint of each repository's sync.
+func schemaV2(ctx context.Context, tx *sql.Tx, engine string) error {
+	return execSchema(ctx, tx, engine, `ALTER TABLE sync_checkpoints ADD COLUMN settings TEXT NOT NULL DEFAULT ''`)
+}

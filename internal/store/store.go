@@ -25,6 +25,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -59,14 +60,20 @@ type DB struct {
 // A dsn starting with postgres:// or postgresql:// selects PostgreSQL;
 // anything else is a SQLite file path (an optional "sqlite:" or "file:"
 // prefix is accepted). The SQLite file's directory is created if missing.
+// libpq key=value settings ("host=db user=sluice") are refused rather than
+// taken for a file name.
 func Open(ctx context.Context, dsn string) (*DB, error) {
 	var (
 		db  *DB
 		err error
 	)
-	if isPostgres(dsn) {
+	switch {
+	case isPostgres(dsn):
 		db, err = openPostgres(ctx, dsn)
-	} else {
+	case looksLikeKeyValueDSN(dsn):
+		// Never echo the DSN: it may hold a password.
+		return nil, errors.New("the database setting looks like a PostgreSQL key=value connection string; write it as a URL: postgres://USER@HOST:PORT/DBNAME")
+	default:
 		db, err = openSQLite(ctx, dsn)
 	}
 	if err != nil {
@@ -77,6 +84,16 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		return nil, err
 	}
 	return db, nil
+}
+
+// keyValueDSN matches a libpq connection keyword followed by "=" at the
+// start of the DSN or after a space ("host=db port=5432 …").
+var keyValueDSN = regexp.MustCompile(`(?i)(?:^|\s)(?:host|hostaddr|port|dbname|user|password|sslmode)\s*=`)
+
+// looksLikeKeyValueDSN reports whether dsn is libpq key=value connection
+// settings rather than a SQLite path, which it would otherwise be taken for.
+func looksLikeKeyValueDSN(dsn string) bool {
+	return strings.Contains(dsn, "=") && keyValueDSN.MatchString(dsn)
 }
 
 func isPostgres(dsn string) bool {
@@ -195,7 +212,10 @@ type Checkpoint struct {
 	Pending map[string]string
 	// Stored is the running count of commits this repository's syncs have
 	// stored, updated with every batch (informational: progress and resumes).
-	Stored    int64
+	Stored int64
+	// Settings fingerprints what, besides the commits, decided the stored
+	// rows (exclude rules, mailmap); the syncer re-imports when it changes.
+	Settings  string
 	UpdatedAt time.Time
 }
 

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"sync"
@@ -612,6 +614,42 @@ func TestOpenErrors(t *testing.T) {
 	if _, err := store.Open(ctx, ":memory:"); err == nil {
 		t.Error("Open(:memory:) succeeded")
 	}
+}
+
+// TestOpenKeyValueDSN: libpq key=value settings are refused, not taken for
+// a SQLite file name (which would hold the password), and the error does
+// not repeat them.
+func TestOpenKeyValueDSN(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	const password = "kv-s3cr3t"
+	for _, dsn := range []string{
+		"host=127.0.0.1 port=5432 user=sluice password=" + password,
+		"dbname=sluice sslmode=disable",
+		"hostaddr = 10.0.0.1 user=" + password,
+	} {
+		db, err := store.Open(context.Background(), dsn)
+		if err == nil {
+			db.Close()
+			t.Errorf("Open(%q) succeeded", dsn)
+			continue
+		}
+		if !strings.Contains(err.Error(), "write it as a URL: postgres://USER@HOST:PORT/DBNAME") {
+			t.Errorf("Open(%q): %v; want the advice to write a URL", dsn, err)
+		}
+		if strings.Contains(err.Error(), password) || strings.Contains(err.Error(), "sluice") {
+			t.Errorf("error repeats the DSN: %v", err)
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) > 0 {
+		t.Errorf("Open created %s in the working directory", entries[0].Name())
+	}
+	// A path that merely contains "=" is still a SQLite file.
+	db, err := store.Open(context.Background(), filepath.Join(dir, "user=bob", "a=b.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
 }
 
 func TestOpenSQLiteForms(t *testing.T) {
