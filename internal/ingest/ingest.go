@@ -480,7 +480,8 @@ func countRevs(ctx context.Context, git *gitcmd.Runner, revs string) (int64, err
 }
 
 // readTips returns ref → commit SHA for the refs a sync covers: all branches
-// and tags (and, for a local repository, its remote-tracking branches), or
+// and tags (and, for a local repository, its remote-tracking branches and
+// HEAD), or
 // only the branch asked for (refs/heads/B and, locally, REMOTE/B). Tags are
 // peeled to their commit through any chain of tags; tags of trees or blobs
 // are skipped.
@@ -530,6 +531,16 @@ func readTips(ctx context.Context, git *gitcmd.Runner, local bool, branch string
 	if len(nested) > 0 {
 		if err := peelNested(ctx, git, nested, tips); err != nil {
 			return nil, err
+		}
+	}
+	// A local repository's HEAD counts too (as in `git rev-list --all`):
+	// work on a detached HEAD is history someone wrote. A mirror's HEAD is
+	// one of its branches.
+	if local && branch == "" {
+		if out, err := git.Output(ctx, "rev-parse", "-q", "--verify", "HEAD^{commit}"); err == nil {
+			if sha := strings.TrimSpace(string(out)); sha != "" {
+				tips["HEAD"] = sha
+			}
 		}
 	}
 	if branch != "" && len(tips) == 0 && anyBranch {

@@ -256,6 +256,13 @@ func TestSyncBranchAndOddRefs(t *testing.T) {
 		if n := len(stored(t, db, "all")); n != 8 {
 			t.Errorf("all refs: %d commits stored, want 8 (7 + the one behind a nested tag)", n)
 		}
+		// Work on a detached HEAD counts, as in git rev-list --all.
+		r.Git("checkout", "-q", "--detach")
+		r.Commit("detached", gittest.Person{}, time.Time{}, map[string]string{"d.txt": "d\n"})
+		if res, err := s.Sync(ctx, ingest.Target{Location: r.Dir, Name: "all"}); err != nil || res.Imported != 1 {
+			t.Errorf("detached HEAD: %+v %v, want 1 imported", res, err)
+		}
+		compare(t, db, "all", r.Dir)
 		res, err = s.Sync(ctx, ingest.Target{Location: r.Dir, Name: "all"})
 		if err != nil || !res.UpToDate {
 			t.Errorf("re-sync with a non-UTF-8 branch name: %+v %v, want up to date", res, err)
