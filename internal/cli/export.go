@@ -6,9 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strconv"
-	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -73,41 +70,6 @@ files that are not excluded (see docs/metrics.md).`,
 	return cmd
 }
 
-// CommitRecord is the exported shape of a commit (JSON lines, CSV, API).
-type CommitRecord struct {
-	SHA            string   `json:"sha"`
-	Repo           string   `json:"repo"`
-	AuthorName     string   `json:"author_name"`
-	AuthorEmail    string   `json:"author_email"`
-	AuthorTime     string   `json:"author_time"`
-	CommitterName  string   `json:"committer_name"`
-	CommitterEmail string   `json:"committer_email"`
-	CommitterTime  string   `json:"committer_time"`
-	Subject        string   `json:"subject"`
-	IsMerge        bool     `json:"is_merge"`
-	Parents        []string `json:"parents"`
-	Additions      int      `json:"additions"`
-	Deletions      int      `json:"deletions"`
-	FilesChanged   int      `json:"files_changed"`
-}
-
-var commitColumns = []string{"sha", "repo", "author_name", "author_email", "author_time", "committer_name",
-	"committer_email", "committer_time", "subject", "is_merge", "parents", "additions", "deletions", "files_changed"}
-
-func record(c store.CommitRow) CommitRecord {
-	parents := c.Parents
-	if parents == nil {
-		parents = []string{}
-	}
-	return CommitRecord{
-		SHA: c.SHA, Repo: c.Repo,
-		AuthorName: c.AuthorName, AuthorEmail: c.AuthorEmail, AuthorTime: c.AuthorTime.Format(time.RFC3339),
-		CommitterName: c.CommitterName, CommitterEmail: c.CommitterEmail, CommitterTime: c.CommitterTime.Format(time.RFC3339),
-		Subject: c.Subject, IsMerge: c.IsMerge, Parents: parents,
-		Additions: c.Additions, Deletions: c.Deletions, FilesChanged: c.FilesChanged,
-	}
-}
-
 type commitWriter struct {
 	bw  *bufio.Writer
 	enc *json.Encoder
@@ -122,7 +84,7 @@ func newCommitWriter(out io.Writer, format string) (*commitWriter, error) {
 		w.enc.SetEscapeHTML(false)
 	case "csv":
 		w.csv = csv.NewWriter(w.bw)
-		if err := w.csv.Write(commitColumns); err != nil {
+		if err := w.csv.Write(store.CommitColumns); err != nil {
 			return nil, err
 		}
 	default:
@@ -132,13 +94,11 @@ func newCommitWriter(out io.Writer, format string) (*commitWriter, error) {
 }
 
 func (w *commitWriter) write(c store.CommitRow) error {
-	r := record(c)
+	r := c.Record()
 	if w.enc != nil {
 		return w.enc.Encode(r)
 	}
-	return w.csv.Write([]string{r.SHA, r.Repo, r.AuthorName, r.AuthorEmail, r.AuthorTime, r.CommitterName,
-		r.CommitterEmail, r.CommitterTime, r.Subject, strconv.FormatBool(r.IsMerge), strings.Join(r.Parents, " "),
-		strconv.Itoa(r.Additions), strconv.Itoa(r.Deletions), strconv.Itoa(r.FilesChanged)})
+	return w.csv.Write(r.CSV())
 }
 
 func (w *commitWriter) close() error {

@@ -20,47 +20,6 @@ const (
 	maxCommitLimit     = 1000
 )
 
-// apiCommit is one commit as the API returns it.
-type apiCommit struct {
-	SHA            string   `json:"sha"`
-	Repo           string   `json:"repo"`
-	AuthorName     string   `json:"author_name"`
-	AuthorEmail    string   `json:"author_email"`
-	AuthorTime     string   `json:"author_time"`
-	CommitterName  string   `json:"committer_name"`
-	CommitterEmail string   `json:"committer_email"`
-	CommitterTime  string   `json:"committer_time"`
-	Subject        string   `json:"subject"`
-	IsMerge        bool     `json:"is_merge"`
-	Parents        []string `json:"parents"`
-	Additions      int      `json:"additions"`
-	Deletions      int      `json:"deletions"`
-	FilesChanged   int      `json:"files_changed"`
-}
-
-func toAPICommit(c store.CommitRow) apiCommit {
-	parents := c.Parents
-	if parents == nil {
-		parents = []string{}
-	}
-	return apiCommit{
-		SHA:            c.SHA,
-		Repo:           c.Repo,
-		AuthorName:     c.AuthorName,
-		AuthorEmail:    c.AuthorEmail,
-		AuthorTime:     c.AuthorTime.Format(time.RFC3339),
-		CommitterName:  c.CommitterName,
-		CommitterEmail: c.CommitterEmail,
-		CommitterTime:  c.CommitterTime.Format(time.RFC3339),
-		Subject:        c.Subject,
-		IsMerge:        c.IsMerge,
-		Parents:        parents,
-		Additions:      c.Additions,
-		Deletions:      c.Deletions,
-		FilesChanged:   c.FilesChanged,
-	}
-}
-
 // cursor is a position in the commit order (author time, then SHA): the
 // last commit of the previous page.
 type cursor struct {
@@ -208,7 +167,7 @@ func (h *handler) commits(w http.ResponseWriter, r *http.Request) {
 		}
 		n++
 		last = cursor{unix: unix, sha: c.SHA}
-		b, err := json.Marshal(toAPICommit(c))
+		b, err := json.Marshal(c.Record())
 		if err != nil {
 			return err
 		}

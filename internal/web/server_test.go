@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sluicehq/sluice/internal/store"
 	"github.com/sluicehq/sluice/internal/store/storetest"
 )
 
@@ -464,8 +465,8 @@ func TestCrossOriginPostsRejected(t *testing.T) {
 
 // apiPage is a decoded GET /api/v1/commits body.
 type apiPage struct {
-	Commits    []apiCommit `json:"commits"`
-	NextCursor *string     `json:"next_cursor"`
+	Commits    []store.CommitRecord `json:"commits"`
+	NextCursor *string              `json:"next_cursor"`
 }
 
 func getPage(t *testing.T, e *testEnv, c *http.Client, query string) apiPage {
@@ -487,9 +488,9 @@ func getPage(t *testing.T, e *testEnv, c *http.Client, query string) apiPage {
 }
 
 // allPages follows next_cursor from the first page and returns every commit.
-func allPages(t *testing.T, e *testEnv, c *http.Client, query string, limit int) ([]apiCommit, int) {
+func allPages(t *testing.T, e *testEnv, c *http.Client, query string, limit int) ([]store.CommitRecord, int) {
 	t.Helper()
-	var all []apiCommit
+	var all []store.CommitRecord
 	pages := 0
 	cursor := ""
 	for {
@@ -569,7 +570,7 @@ func TestAPIPagination(t *testing.T) {
 				if cm.Repo != "acme/web" {
 					t.Errorf("repo filter returned %s from %s", cm.SHA, cm.Repo)
 				}
-				labels = append(labels, cm.SubjectLabel())
+				labels = append(labels, subjectLabel(cm))
 			}
 			// dave-e..dave-o (Feb 5..15) and a3 (Mar 5, 23:30 +02:00); a4
 			// (Mar 6, 00:30 +02:00) is past until.
@@ -580,8 +581,8 @@ func TestAPIPagination(t *testing.T) {
 	}
 }
 
-// SubjectLabel is the fixture label in a commit's subject.
-func (c apiCommit) SubjectLabel() string { return strings.TrimPrefix(c.Subject, "commit ") }
+// subjectLabel is the fixture label in a commit's subject.
+func subjectLabel(c store.CommitRecord) string { return strings.TrimPrefix(c.Subject, "commit ") }
 
 func TestAPICommitFields(t *testing.T) {
 	e := seededEnv(t)
