@@ -32,13 +32,7 @@ files that are not excluded (see docs/metrics.md).`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			f := store.CommitFilter{Repo: repo}
 			var err error
-			if f.Since, err = parseTimeFlag("since", since); err != nil {
-				return err
-			}
-			if f.Until, err = parseTimeFlag("until", until); err != nil {
-				return err
-			}
-			if err := checkRange(f.Since, f.Until, since, until); err != nil {
+			if f.Since, f.Until, err = parseRange(since, until); err != nil {
 				return err
 			}
 			w, err := newCommitWriter(a.stdout, format)

@@ -32,13 +32,7 @@ An open end of the range defaults to the first/last included commit's day.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			o := report.Options{By: report.By(by), Repo: repo, IncludeBots: bots, BotPatterns: a.cfg.Analysis.BotPatterns}
 			var err error
-			if o.Since, err = parseTimeFlag("since", since); err != nil {
-				return err
-			}
-			if o.Until, err = parseTimeFlag("until", until); err != nil {
-				return err
-			}
-			if err := checkRange(o.Since, o.Until, since, until); err != nil {
+			if o.Since, o.Until, err = parseRange(since, until); err != nil {
 				return err
 			}
 			if o.By != report.ByPerson && o.By != report.ByRepo {
@@ -77,12 +71,6 @@ An open end of the range defaults to the first/last included commit's day.`,
 // checkRange rejects an empty or reversed [since, until) range, which
 // would otherwise select nothing without a word. sinceArg and untilArg are
 // the flags as written.
-func checkRange(since, until time.Time, sinceArg, untilArg string) error {
-	if since.IsZero() || until.IsZero() || until.After(since) {
-		return nil
-	}
-	return fmt.Errorf("--until %s is not after --since %s; the range is [since, until)", untilArg, sinceArg)
-}
 
 func (a *app) printReport(rep *report.Report, by report.By, format string) error {
 	keyCol, nameCol, countCol := "email", "name", "repos"

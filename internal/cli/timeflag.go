@@ -18,3 +18,18 @@ func parseTimeFlag(name, v string) (time.Time, error) {
 	}
 	return time.Time{}, fmt.Errorf("--%s %q is not a date; use YYYY-MM-DD or RFC 3339 (2024-05-01T09:00:00+02:00)", name, v)
 }
+
+// parseRange parses --since and --until, and checks that the range
+// [since, until) is not empty when both are given.
+func parseRange(since, until string) (from, to time.Time, err error) {
+	if from, err = parseTimeFlag("since", since); err != nil {
+		return
+	}
+	if to, err = parseTimeFlag("until", until); err != nil {
+		return
+	}
+	if !from.IsZero() && !to.IsZero() && !to.After(from) {
+		err = fmt.Errorf("--until %s is not after --since %s; the range is [since, until)", until, since)
+	}
+	return
+}

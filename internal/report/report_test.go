@@ -48,23 +48,10 @@ func seed(t *testing.T, db *store.DB, commits []c) {
 	}
 }
 
-func engines(t *testing.T, fn func(t *testing.T, db *store.DB)) {
-	for engine, dsn := range storetest.DSNs(t) {
-		t.Run(engine, func(t *testing.T) {
-			db, err := store.Open(context.Background(), dsn)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
-			fn(t, db)
-		})
-	}
-}
-
 // TestWorkedExample is docs/metrics.md's worked example: coding days are
 // taken in the author's own offset.
 func TestWorkedExample(t *testing.T) {
-	engines(t, func(t *testing.T, db *store.DB) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		monday := time.Date(2024, 5, 6, 0, 0, 0, 0, plus2)
 		seed(t, db, []c{
 			{"svc", "Ada", "ada@example.com", monday.Add(9 * time.Hour), 10, 1, false},
@@ -90,7 +77,7 @@ func TestWorkedExample(t *testing.T) {
 }
 
 func TestPeopleReposBotsMerges(t *testing.T) {
-	engines(t, func(t *testing.T, db *store.DB) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		d := func(day, hour int) time.Time { return time.Date(2024, 1, day, hour, 0, 0, 0, time.UTC) }
 		seed(t, db, []c{
 			{"api", "Ada", "ada@example.com", d(1, 10), 10, 0, false},
@@ -143,7 +130,7 @@ func TestPeopleReposBotsMerges(t *testing.T) {
 // TestEmptyReportJSON: a report with no rows encodes them as [] and leaves
 // out the ends of the range it does not know.
 func TestEmptyReportJSON(t *testing.T) {
-	engines(t, func(t *testing.T, db *store.DB) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		since := time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)
 		for _, x := range []struct {
 			o    report.Options

@@ -27,6 +27,8 @@ import (
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+
+	"github.com/sluicehq/sluice/internal/store"
 )
 
 // PostgresEnv names the environment variable holding the PostgreSQL admin URL.
@@ -89,4 +91,19 @@ func createDatabase(t testing.TB, admin string) string {
 	})
 	u.Path = "/" + name
 	return u.String()
+}
+
+// Each runs fn as a subtest once per engine of DSNs, each with a freshly
+// opened and migrated database that is closed when the subtest ends.
+func Each(t *testing.T, fn func(t *testing.T, db *store.DB)) {
+	for engine, dsn := range DSNs(t) {
+		t.Run(engine, func(t *testing.T) {
+			db, err := store.Open(context.Background(), dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { db.Close() })
+			fn(t, db)
+		})
+	}
 }
