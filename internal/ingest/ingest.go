@@ -147,7 +147,7 @@ func (s *Syncer) sync(ctx context.Context, t Target) (Result, error) {
 	if name == "" {
 		name = DeriveName(clean, kind)
 	}
-	rules, err := s.rules(t)
+	rules, err := exclude.New(t.NoExcludes, t.ExcludeGlobs)
 	if err != nil {
 		return res, err
 	}
@@ -170,9 +170,6 @@ func (s *Syncer) sync(ctx context.Context, t Target) (Result, error) {
 	if kind != gitcmd.Local {
 		s.emit(Event{Repo: name, Phase: PhaseFetch})
 		s.logger().Info("fetching", "repo", name, "url", clean)
-		if err := os.MkdirAll(filepath.Dir(repo.MirrorPath), 0o700); err != nil {
-			return res, fmt.Errorf("create mirror directory: %w", err)
-		}
 		if err := gitcmd.Mirror(ctx, clean, t.Auth, repo.MirrorPath, s.Timeout, s.FetchProgress); err != nil {
 			return res, err
 		}
@@ -232,10 +229,6 @@ func (s *Syncer) finish(ctx context.Context, res Result) (Result, error) {
 	n, authors, err := s.DB.RepositoryStats(ctx, res.Repo.ID)
 	res.Commits, res.Authors = n, authors
 	return res, err
-}
-
-func (s *Syncer) rules(t Target) (*exclude.Rules, error) {
-	return exclude.New(t.NoExcludes, t.ExcludeGlobs)
 }
 
 func (s *Syncer) logger() *slog.Logger {
