@@ -110,12 +110,14 @@ func (a *app) sync(ctx context.Context, db *store.DB, t ingest.Target, batch int
 	p := a.newProgress()
 	defer p.stop()
 	s := &ingest.Syncer{
-		DB:        db,
-		DataDir:   a.dataDir,
-		Logger:    a.logger,
-		Timeout:   a.cfg.Git.Timeout,
-		BatchSize: batch,
-		Progress:  p.update,
+		DB:           db,
+		DataDir:      a.dataDir,
+		Logger:       a.logger,
+		Timeout:      a.cfg.Git.Timeout,
+		BatchSize:    batch,
+		Window:       a.cfg.Analysis.Window,
+		OutlierHALOC: a.cfg.Analysis.OutlierHALOC,
+		Progress:     p.update,
 	}
 	if p.tty {
 		s.FetchProgress = p.fetchOutput()

@@ -25,8 +25,11 @@ func (a *app) exportCommand() *cobra.Command {
 sha, repo, author_name, author_email, author_time (RFC 3339 with the
 author's own UTC offset), committer_name, committer_email, committer_time,
 subject, is_merge, parents (space-separated in CSV), additions, deletions,
-files_changed. additions/deletions/files_changed are numstat totals over
-files that are not excluded (see docs/metrics.md).`,
+files_changed, hunks, haloc, new_work, legacy_refactor, help_others, rework,
+outlier. additions/deletions/files_changed are numstat totals over files
+that are not excluded; hunks, haloc and the work types (zero for merge
+commits) come from the -U0 hunks of those files and git blame; outlier is
+haloc > analysis.outlier_haloc (see docs/metrics.md).`,
 		Example: `  sluice export commits --repo service --since 2024-01-01 --format csv > commits.csv`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {

@@ -82,6 +82,7 @@ Start with:
 		a.exportCommand(),
 		a.reportCommand(),
 		a.serveCommand(),
+		a.verifyCommand(),
 	)
 	return root
 }

@@ -59,7 +59,22 @@ type Analysis struct {
 	NoDefaultExcludes bool `yaml:"no_default_excludes,omitempty"`
 	// BotPatterns are extra author name/email globs treated as bots.
 	BotPatterns []string `yaml:"bot_patterns,omitempty"`
+	// Window is the age beyond which a deleted line's origin makes the
+	// change legacy refactor rather than rework or help others
+	// (metrics.md §3). Written like 21d, 30d or 504h; default
+	// DefaultWindow.
+	Window time.Duration `yaml:"window,omitempty"`
+	// OutlierHALOC is the HALOC above which a commit is an outlier, flagged
+	// and left out of aggregates by default (metrics.md §2); default
+	// DefaultOutlierHALOC.
+	OutlierHALOC int `yaml:"outlier_haloc,omitempty"`
 }
+
+// Defaults of the analysis keys (metrics.md §2-§3).
+const (
+	DefaultWindow       = 21 * 24 * time.Hour // 1 814 400 s
+	DefaultOutlierHALOC = 1000
+)
 
 // Source is a server Sluice reaches, with its credentials.
 type Source struct {
@@ -116,6 +131,12 @@ func (c *Config) applyDefaults() {
 	}
 	if c.Git.Timeout == 0 {
 		c.Git.Timeout = 2 * time.Hour
+	}
+	if c.Analysis.Window == 0 {
+		c.Analysis.Window = DefaultWindow
+	}
+	if c.Analysis.OutlierHALOC == 0 {
+		c.Analysis.OutlierHALOC = DefaultOutlierHALOC
 	}
 	for i := range c.Sources {
 		s := &c.Sources[i]
@@ -180,12 +201,14 @@ func Parse(name string, data []byte) (*Config, error) {
 		return nil, errors.Join(p.errs...)
 	}
 
+	// walk has checked every key and value and written durations in Go's
+	// syntax (21d -> 504h0m0s), so the tree it checked is what is decoded.
 	c := &Config{}
-	strict := yaml.NewDecoder(bytes.NewReader(data))
-	strict.KnownFields(true)
-	if err := strict.Decode(c); err != nil {
+	if err := root.Decode(c); err != nil {
 		return nil, p.yamlError(err)
 	}
+	// Zero means "default" below, so a zero written out is caught first.
+	p.checkPositive(c)
 	c.applyDefaults()
 	p.resolve(c)
 	p.validate(c)

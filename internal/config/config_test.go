@@ -48,6 +48,8 @@ analysis:
   exclude_paths: ["vendor/*", "*.pb.go"]
   no_default_excludes: true
   bot_patterns: ["*[bot]*"]
+  window: 30d
+  outlier_haloc: 2500
 sources:
   - name: gitlab
     kind: git
@@ -98,6 +100,8 @@ func TestParseFullExample(t *testing.T) {
 			ExcludePaths:      []string{"vendor/*", "*.pb.go"},
 			NoDefaultExcludes: true,
 			BotPatterns:       []string{"*[bot]*"},
+			Window:            30 * 24 * time.Hour,
+			OutlierHALOC:      2500,
 		},
 		Sources: []Source{{
 			Name: "gitlab", Kind: "git", URL: "https://gitlab.internal",
@@ -260,7 +264,7 @@ func TestParseErrors(t *testing.T) {
 		{
 			name: "bad duration",
 			yaml: "git:\n  timeout: 2 hours\n",
-			want: []string{"LINE 2", `git.timeout must be a duration such as 90m or 2h, not "2 hours"`},
+			want: []string{"LINE 2", `git.timeout must be a duration such as 90m, 2h or 21d, not "2 hours"`},
 		},
 		{
 			name: "duration without unit",
@@ -271,6 +275,61 @@ func TestParseErrors(t *testing.T) {
 			name: "negative duration",
 			yaml: "git:\n  timeout: -5m\n",
 			want: []string{"LINE 2", "git.timeout must be positive"},
+		},
+		{
+			name: "window without unit",
+			yaml: "analysis:\n  window: 21\n",
+			want: []string{"LINE 2", `analysis.window must be a duration such as 90m, 2h or 21d, not "21"`},
+		},
+		{
+			name: "window in weeks",
+			yaml: "analysis:\n  window: 3w\n",
+			want: []string{"LINE 2", `analysis.window must be a duration such as 90m, 2h or 21d, not "3w"`},
+		},
+		{
+			name: "window with a sign inside",
+			yaml: "analysis:\n  window: 1d-2h\n",
+			want: []string{"LINE 2", `analysis.window must be a duration`},
+		},
+		{
+			name: "zero window",
+			yaml: "analysis:\n  window: 0d\n",
+			want: []string{"LINE 2", "analysis.window must be positive, not 0s; write it like 21d or 504h"},
+		},
+		{
+			name: "negative window",
+			yaml: "analysis:\n  window: -1d\n",
+			want: []string{"LINE 2", "analysis.window must be positive, not -24h0m0s"},
+		},
+		{
+			name: "zero outlier threshold",
+			yaml: "analysis:\n  outlier_haloc: 0\n",
+			want: []string{"LINE 2", "analysis.outlier_haloc must be a positive number of lines, not 0"},
+		},
+		{
+			name: "negative outlier threshold",
+			yaml: "analysis:\n  window: 30d\n  outlier_haloc: -10\n",
+			want: []string{"LINE 3", "analysis.outlier_haloc must be a positive number of lines, not -10"},
+		},
+		{
+			name: "outlier threshold not a number",
+			yaml: "analysis:\n  outlier_haloc: lots\n",
+			want: []string{"LINE 2", `analysis.outlier_haloc must be a whole number such as 1000, not "lots"`},
+		},
+		{
+			name: "outlier threshold a fraction",
+			yaml: "analysis:\n  outlier_haloc: 1.5\n",
+			want: []string{"LINE 2", `analysis.outlier_haloc must be a whole number such as 1000, not "1.5"`},
+		},
+		{
+			name: "outlier threshold out of range",
+			yaml: "analysis:\n  outlier_haloc: 99999999999999999999\n",
+			want: []string{"LINE 2", "analysis.outlier_haloc", "99999999999999999999"},
+		},
+		{
+			name: "misspelt window",
+			yaml: "analysis:\n  windw: 21d\n",
+			want: []string{"LINE 2", `unknown key "windw" in analysis; did you mean "window"?`, "bot_patterns, window, outlier_haloc"},
 		},
 		{
 			name: "bool expected",
@@ -487,11 +546,15 @@ func TestDefaults(t *testing.T) {
 	if d.Server.Addr != "127.0.0.1:8080" || d.Git.Timeout != 2*time.Hour || d.LogLevel != "info" {
 		t.Errorf("Default() = %+v", d)
 	}
+	if d.Analysis.Window != 1814400*time.Second || d.Analysis.OutlierHALOC != 1000 {
+		t.Errorf("Default() analysis = %+v; want a 21-day window and outliers above 1000", d.Analysis)
+	}
 	c, err := Parse("sluice.yaml", []byte("data_dir: /srv/sluice\nsources:\n  - name: a\n    kind: git\n    url: https://a.example\n  - name: b\n    kind: git\n    url: ssh://b.example\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Server.Addr != d.Server.Addr || c.Git.Timeout != d.Git.Timeout || c.LogLevel != d.LogLevel {
+	if c.Server.Addr != d.Server.Addr || c.Git.Timeout != d.Git.Timeout || c.LogLevel != d.LogLevel ||
+		c.Analysis.Window != d.Analysis.Window || c.Analysis.OutlierHALOC != d.Analysis.OutlierHALOC {
 		t.Errorf("Parse did not apply defaults: %+v", c)
 	}
 	if a := c.Sources[0]; a.AuthScheme != "basic" || a.Username != "x-access-token" {
@@ -499,6 +562,48 @@ func TestDefaults(t *testing.T) {
 	}
 	if b := c.Sources[1]; b.Username != "" {
 		t.Errorf("ssh source got username %q, want none", b.Username)
+	}
+}
+
+func TestDurations(t *testing.T) {
+	for in, want := range map[string]time.Duration{
+		"21d":      21 * 24 * time.Hour,
+		"504h":     21 * 24 * time.Hour,
+		"30d":      30 * 24 * time.Hour,
+		"1.5d":     36 * time.Hour,
+		"1d12h":    36 * time.Hour,
+		"1d30m15s": 24*time.Hour + 30*time.Minute + 15*time.Second,
+		"+2d":      48 * time.Hour,
+		"90m":      90 * time.Minute,
+		"1814400s": 21 * 24 * time.Hour,
+	} {
+		got, err := parseDuration(in)
+		if err != nil || got != want {
+			t.Errorf("parseDuration(%q) = %v, %v; want %v", in, got, err, want)
+		}
+		// Loaded through a file, as window and as git.timeout.
+		c, err := Parse("sluice.yaml", []byte("git:\n  timeout: "+in+"\nanalysis:\n  window: "+in+"\n"))
+		if err != nil {
+			t.Errorf("window: %s: %v", in, err)
+			continue
+		}
+		if c.Analysis.Window != want || c.Git.Timeout != want {
+			t.Errorf("window: %s = %v, timeout: %s = %v; want %v", in, c.Analysis.Window, in, c.Git.Timeout, want)
+		}
+	}
+	for _, in := range []string{"", "d", "21", "21 d", "1e3d", "0x10d", "-d", "1d-1h", "1d+1h", "d12h", "1.d", ".5d", "999999999d", "106752d", "106751d24h"} {
+		if got, err := parseDuration(in); err == nil {
+			t.Errorf("parseDuration(%q) = %v, want an error", in, got)
+		}
+	}
+	// Anchors and merge keys reach durations too.
+	c, err := Parse("sluice.yaml", []byte("x: &w 30d\n"+"analysis:\n  window: *w\n"))
+	if err == nil {
+		t.Errorf("unknown top-level key x accepted: %+v", c)
+	}
+	c, err = Parse("sluice.yaml", []byte("git:\n  timeout: &w 3d\nanalysis:\n  window: *w\n"))
+	if err != nil || c.Analysis.Window != 72*time.Hour || c.Git.Timeout != 72*time.Hour {
+		t.Errorf("aliased duration: %+v, %v", c, err)
 	}
 }
 
@@ -554,6 +659,8 @@ sources:
 		"postgres://sluice:******@db:5432/sluice?sslmode=disable (from env:SLUICE_TEST_DB)",
 		"log_level: info",
 		"timeout: 2h0m0s",
+		"window: 504h0m0s",
+		"outlier_haloc: 1000",
 	} {
 		if !strings.Contains(masked, want) {
 			t.Errorf("Masked() lacks %q:\n%s", want, masked)

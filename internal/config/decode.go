@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"math"
 	"reflect"
 	"regexp"
 	"strconv"
@@ -140,12 +141,17 @@ func (p *parser) walk(n *yaml.Node, t reflect.Type, path string) {
 		}
 	case t == durationType:
 		if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!str" {
-			p.errs = append(p.errs, p.errAt(n.Line, path, "must be a duration such as 90m or 2h, not %s", describe(n)))
+			p.errs = append(p.errs, p.errAt(n.Line, path, "must be a duration such as 90m, 2h or 21d, not %s", describe(n)))
 			return
 		}
-		if _, err := time.ParseDuration(n.Value); err != nil {
-			p.errs = append(p.errs, p.errAt(n.Line, path, "must be a duration such as 90m or 2h, not %q", n.Value))
+		d, err := parseDuration(n.Value)
+		if err != nil {
+			p.errs = append(p.errs, p.errAt(n.Line, path, "must be a duration such as 90m, 2h or 21d, not %q", n.Value))
+			return
 		}
+		// The decoder reads time.Duration with time.ParseDuration, which
+		// knows no days.
+		n.Value = d.String()
 	case t.Kind() == reflect.Struct:
 		if n.Kind != yaml.MappingNode {
 			p.errs = append(p.errs, p.errAt(n.Line, path, "must be a mapping of keys, not %s", describe(n)))
@@ -170,6 +176,14 @@ func (p *parser) walk(n *yaml.Node, t reflect.Type, path string) {
 	case t.Kind() == reflect.Bool:
 		if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!bool" {
 			p.errs = append(p.errs, p.errAt(n.Line, path, "must be true or false, not %s", describe(n)))
+		}
+	case t.Kind() == reflect.Int:
+		if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!int" {
+			p.errs = append(p.errs, p.errAt(n.Line, path, "must be a whole number such as 1000, not %s", describe(n)))
+			return
+		}
+		if _, err := strconv.ParseInt(strings.ReplaceAll(n.Value, "_", ""), 0, strconv.IntSize); err != nil {
+			p.errs = append(p.errs, p.errAt(n.Line, path, "%s is out of range", n.Value))
 		}
 	default:
 		// Config holds no other kinds; the strict decoder checks them.
@@ -224,6 +238,43 @@ func (p *parser) walkMerge(v *yaml.Node, t reflect.Type, path, where string, nam
 	default:
 		p.errs = append(p.errs, p.errAt(v.Line, "", "a merge key (<<) %s must refer to a mapping, not %s", where, describe(v)))
 	}
+}
+
+// daysRE matches a leading number of days: "21d", "1.5d", "1d12h".
+var daysRE = regexp.MustCompile(`^([0-9]+(?:\.[0-9]+)?)d(.*)$`)
+
+// parseDuration parses a Go duration (90m, 2h, 1h30m) in which a leading
+// number of days may stand first: 21d, 1.5d, 1d12h; a day is 24 hours.
+func parseDuration(s string) (time.Duration, error) {
+	rest, neg := s, false
+	if r, ok := strings.CutPrefix(rest, "-"); ok {
+		rest, neg = r, true
+	} else if r, ok := strings.CutPrefix(rest, "+"); ok {
+		rest = r
+	}
+	m := daysRE.FindStringSubmatch(rest)
+	if m == nil {
+		return time.ParseDuration(s)
+	}
+	days, err := strconv.ParseFloat(m[1], 64)
+	if err != nil || days*24 > float64(math.MaxInt64/time.Hour)-1 {
+		return 0, fmt.Errorf("duration %q is out of range", s)
+	}
+	d := time.Duration(days * 24 * float64(time.Hour))
+	if m[2] != "" {
+		if strings.HasPrefix(m[2], "-") || strings.HasPrefix(m[2], "+") {
+			return 0, fmt.Errorf("invalid duration %q", s)
+		}
+		more, err := time.ParseDuration(m[2])
+		if err != nil || more > math.MaxInt64-d {
+			return 0, fmt.Errorf("invalid duration %q", s)
+		}
+		d += more
+	}
+	if neg {
+		d = -d
+	}
+	return d, nil
 }
 
 func isNull(n *yaml.Node) bool {

@@ -124,6 +124,17 @@ func unwrapPathError(err error) error {
 	return err
 }
 
+// checkPositive rejects keys whose zero value would otherwise quietly mean
+// their default: set, they must be positive. It runs before defaults apply.
+func (p *parser) checkPositive(c *Config) {
+	if _, set := p.lines["analysis.window"]; set && c.Analysis.Window <= 0 {
+		p.errorf("analysis.window", "must be positive, not %s; write it like 21d or 504h", c.Analysis.Window)
+	}
+	if _, set := p.lines["analysis.outlier_haloc"]; set && c.Analysis.OutlierHALOC <= 0 {
+		p.errorf("analysis.outlier_haloc", "must be a positive number of lines, not %d", c.Analysis.OutlierHALOC)
+	}
+}
+
 // validate checks values once all are decoded and resolved.
 func (p *parser) validate(c *Config) {
 	if !slices.Contains(LogLevels, c.LogLevel) {

@@ -84,6 +84,11 @@ func (r *Runner) Output(ctx context.Context, args ...string) ([]byte, error) {
 	return output(ctx, r.invocation(nil, args))
 }
 
+// OutputStdin is Output with stdin fed to git.
+func (r *Runner) OutputStdin(ctx context.Context, stdin io.Reader, args ...string) ([]byte, error) {
+	return output(ctx, r.invocation(stdin, args))
+}
+
 // Stream starts git with args, feeding stdin (may be nil), and returns a
 // Stream to read its stdout incrementally. A failure to start returns an
 // *Error.

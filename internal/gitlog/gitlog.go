@@ -32,13 +32,19 @@ const headerFields = 9
 // DiffTreeArgs returns the git arguments of the stream the Reader parses:
 // commits named one per line on stdin, each with a header (also for merges
 // and commits with an empty diff), root commits diffed against the empty
-// tree, rename detection as `git log` does it, and NUL-terminated numstat.
-// Merge commits get no numstat, as in `git log --numstat`.
+// tree, rename detection as `git log` does it, NUL-terminated raw and
+// numstat entries, then the -U0 patch, whose hunk headers the Reader keeps
+// (File.Hunks). Merge commits get no diff, as in `git log --numstat`.
+//
+// The diff algorithm is pinned to git's default (Myers with the indent
+// heuristic), whatever the user's configuration says: it is what
+// `git blame` uses, and line provenance must agree with blame.
 func DiffTreeArgs() []string {
 	return []string{
 		"-c", "core.quotePath=false",
 		"diff-tree", "--stdin", "--always", "--root", "-r", "-M",
 		"--raw", "--no-abbrev", "--numstat", "-z", "--no-color", "--no-ext-diff", "--no-textconv",
+		"-p", "-U0", "--diff-algorithm=myers", "--indent-heuristic",
 		"--date=raw", "--format=" + Format,
 	}
 }
@@ -81,6 +87,22 @@ type File struct {
 	// Submodule is set for a gitlink (mode 160000): its "blob" ids name
 	// commits of another repository.
 	Submodule bool
+	// OldMode and NewMode are git's octal modes ("100644", "120000", …;
+	// "000000" where the file does not exist).
+	OldMode, NewMode string
+	// Hunks are the -U0 hunks git printed for the pair, in order. A type
+	// change (a file becoming a symlink, say) is printed by git as a
+	// deletion and a creation: its hunks are the deletion's, then the
+	// creation's. Binary pairs have none; a gitlink's "Subproject commit"
+	// line counts as a line.
+	Hunks []Hunk
+}
+
+// Hunk is one -U0 hunk header, "@@ -OldStart,OldLines +NewStart,NewLines @@".
+// With -U0, OldStart is the line before which lines are added when
+// OldLines is 0 (0 for the top of the file), and likewise NewStart.
+type Hunk struct {
+	OldStart, OldLines, NewStart, NewLines int
 }
 
 // Deleted reports whether the commit deletes the file.
@@ -89,7 +111,8 @@ func (f *File) Deleted() bool { return f.Status == 'D' }
 // Reader reads commits from a diff-tree stream.
 type Reader struct {
 	br   *bufio.Reader
-	line int // commits read, for error messages
+	line int    // commits read, for error messages
+	long []byte // the start of the last over-long patch line
 }
 
 // NewReader returns a Reader over r.
@@ -127,13 +150,20 @@ func (r *Reader) Next() (*Commit, error) {
 	}
 	r.line++
 	var raws []raw
+	patch := false
 	for {
 		next, err := r.peekEntry()
-		if err == io.EOF || next == 0 {
+		if err == io.EOF || next == recordSep {
 			break
 		}
 		if err != nil {
 			return nil, err
+		}
+		if next == 0 {
+			// A NUL ends the -z entries; the patch follows.
+			r.br.ReadByte()
+			patch = true
+			break
 		}
 		if next == ':' {
 			rw, err := r.readRaw()
@@ -149,6 +179,12 @@ func (r *Reader) Next() (*Commit, error) {
 		}
 		c.Files = append(c.Files, f)
 	}
+	if len(c.Files) == 0 && len(raws) > 0 {
+		// A stream without --numstat: the raw entries are the files.
+		for _, rw := range raws {
+			c.Files = append(c.Files, File{Path: rw.path, OldPath: rw.oldPath})
+		}
+	}
 	if len(raws) != len(c.Files) {
 		return nil, fmt.Errorf("%w: commit %s has %d raw entries and %d numstat entries", ErrFormat, c.SHA, len(raws), len(c.Files))
 	}
@@ -158,17 +194,167 @@ func (r *Reader) Next() (*Commit, error) {
 			return nil, fmt.Errorf("%w: commit %s: raw entry %q does not match numstat entry %q", ErrFormat, c.SHA, rw.path, f.Path)
 		}
 		f.OldBlob, f.NewBlob, f.Status, f.Submodule = rw.oldBlob, rw.newBlob, rw.status, rw.submodule
+		f.OldMode, f.NewMode = rw.oldMode, rw.newMode
+	}
+	if patch {
+		if err := r.readPatch(c); err != nil {
+			return nil, fmt.Errorf("commit %s: %w", c.SHA, err)
+		}
 	}
 	return c, nil
+}
+
+// readPatch reads the -U0 patch that follows a commit's entries, up to the
+// next commit's record separator (which starts a line: a patch line never
+// does, content lines starting with '+', '-', ' ' or '\\') or the end of
+// the stream, and gives each file its hunks. git prints one section per
+// file pair, in the entries' order, two for a type change.
+func (r *Reader) readPatch(c *Commit) error {
+	file, sections := -1, 0 // the file the current section belongs to
+	var err error
+	for {
+		b, perr := r.br.Peek(1)
+		if perr == io.EOF || (perr == nil && b[0] == recordSep) {
+			break
+		}
+		if perr != nil {
+			return perr
+		}
+		line, lerr := r.readLine()
+		if lerr != nil {
+			return truncated(lerr, "patch")
+		}
+		switch {
+		case bytes.HasPrefix(line, []byte("diff --git ")):
+			if file < 0 || sections == wantSections(&c.Files[file]) {
+				file++
+				sections = 0
+				if file >= len(c.Files) {
+					return fmt.Errorf("%w: more patch sections than files", ErrFormat)
+				}
+			}
+			sections++
+		case line[0] == '@' && bytes.HasPrefix(line, []byte("@@ -")):
+			if file < 0 {
+				return fmt.Errorf("%w: hunk before any patch section", ErrFormat)
+			}
+			f := &c.Files[file]
+			var h Hunk
+			if h, err = ParseHunkHeader(line); err != nil {
+				return err
+			}
+			f.Hunks = append(f.Hunks, h)
+		}
+	}
+	if len(c.Files) > 0 && (file != len(c.Files)-1 || sections != wantSections(&c.Files[file])) {
+		return fmt.Errorf("%w: the patch has sections for %d of %d files (truncated output?)", ErrFormat, file+1, len(c.Files))
+	}
+	return nil
+}
+
+// wantSections is the number of patch sections git prints for a file pair.
+func wantSections(f *File) int {
+	if f.Status == 'T' {
+		return 2
+	}
+	return 1
+}
+
+// readLine returns the next line without its newline, however long; the
+// slice is valid until the next read. Content lines are skipped by the
+// caller, so only their first bytes matter: a long line is consumed
+// without being copied.
+func (r *Reader) readLine() ([]byte, error) {
+	line, err := r.br.ReadSlice('\n')
+	if err == nil {
+		return line[:len(line)-1], nil
+	}
+	if err != bufio.ErrBufferFull {
+		return nil, err // io.EOF: the stream ended inside a line
+	}
+	// A long line: keep its start (enough to classify it), drop the rest.
+	head := append(r.long[:0], line[:min(len(line), 256)]...)
+	r.long = head
+	for {
+		_, err = r.br.ReadSlice('\n')
+		if err == nil {
+			return head, nil
+		}
+		if err != bufio.ErrBufferFull {
+			return nil, err
+		}
+	}
+}
+
+// ParseHunkHeader parses "@@ -s[,c] +s[,c] @@…"; an omitted count is 1.
+func ParseHunkHeader(line []byte) (Hunk, error) {
+	var h Hunk
+	bad := fmt.Errorf("%w: bad hunk header %q", ErrFormat, line)
+	rest, ok := bytes.CutPrefix(line, []byte("@@ -"))
+	if !ok {
+		return h, bad
+	}
+	var err error
+	if h.OldStart, h.OldLines, rest, err = parseHunkRange(rest, ' '); err != nil {
+		return h, bad
+	}
+	if rest, ok = bytes.CutPrefix(rest, []byte("+")); !ok {
+		return h, bad
+	}
+	if h.NewStart, h.NewLines, rest, err = parseHunkRange(rest, ' '); err != nil {
+		return h, bad
+	}
+	if !bytes.HasPrefix(rest, []byte("@@")) {
+		return h, bad
+	}
+	return h, nil
+}
+
+// parseHunkRange parses "s[,c]" up to the terminator and returns the rest
+// after it.
+func parseHunkRange(b []byte, term byte) (start, count int, rest []byte, err error) {
+	i := bytes.IndexByte(b, term)
+	if i < 0 {
+		return 0, 0, nil, ErrFormat
+	}
+	field, rest := b[:i], b[i+1:]
+	s, c, found := bytes.Cut(field, []byte(","))
+	if start, err = atoi(s); err != nil {
+		return 0, 0, nil, err
+	}
+	count = 1
+	if found {
+		if count, err = atoi(c); err != nil {
+			return 0, 0, nil, err
+		}
+	}
+	return start, count, rest, nil
+}
+
+// atoi parses a non-negative decimal number.
+func atoi(b []byte) (int, error) {
+	if len(b) == 0 || len(b) > 10 {
+		return 0, ErrFormat
+	}
+	n := 0
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, ErrFormat
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, nil
 }
 
 // raw is one --raw entry: ":OLDMODE NEWMODE OLDSHA NEWSHA STATUS[SCORE]\0PATH\0"
 // or, for a rename or copy, "...\0OLD\0NEW\0".
 type raw struct {
+	oldMode, newMode string
 	oldBlob, newBlob string
 	status           byte
 	submodule        bool
 	path             string
+	oldPath          string // of a rename or copy
 }
 
 func (r *Reader) readRaw() (raw, error) {
@@ -181,12 +367,14 @@ func (r *Reader) readRaw() (raw, error) {
 	if len(f) != 5 || len(f[4]) == 0 || !isSHA(f[2]) || !isSHA(f[3]) {
 		return rw, fmt.Errorf("%w: bad raw diff entry %q", ErrFormat, meta)
 	}
+	rw.oldMode, rw.newMode = strings.TrimPrefix(f[0], ":"), f[1]
 	rw.oldBlob, rw.newBlob, rw.status = f[2], f[3], f[4][0]
 	rw.submodule = f[0] == ":160000" || f[1] == "160000"
 	if rw.path, err = r.readNul(); err != nil {
 		return rw, err
 	}
 	if rw.status == 'R' || rw.status == 'C' {
+		rw.oldPath = rw.path
 		if rw.path, err = r.readNul(); err != nil {
 			return rw, err
 		}
@@ -195,7 +383,8 @@ func (r *Reader) readRaw() (raw, error) {
 }
 
 // peekEntry returns the first byte of the next entry (':' for raw, a digit
-// or '-' for numstat), skipping newlines, or 0 at the next commit.
+// or '-' for numstat), skipping newlines: recordSep at the next commit, 0
+// where the patch starts.
 func (r *Reader) peekEntry() (byte, error) {
 	for {
 		b, err := r.br.Peek(1)
@@ -205,8 +394,6 @@ func (r *Reader) peekEntry() (byte, error) {
 		switch b[0] {
 		case '\n':
 			r.br.ReadByte()
-		case recordSep:
-			return 0, nil
 		default:
 			return b[0], nil
 		}

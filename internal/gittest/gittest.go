@@ -57,6 +57,12 @@ func (r *Repo) GitEnv(env []string, args ...string) string {
 	return out
 }
 
+// GitErr runs git with extra environment variables and returns its error
+// instead of failing the test.
+func (r *Repo) GitErr(env []string, args ...string) (string, error) {
+	return r.run(env, nil, args...)
+}
+
 // GitInput runs git with stdin.
 func (r *Repo) GitInput(stdin []byte, args ...string) string {
 	r.T.Helper()

@@ -32,6 +32,7 @@ import (
 	"github.com/sluicehq/sluice/internal/exclude"
 	"github.com/sluicehq/sluice/internal/gitcmd"
 	"github.com/sluicehq/sluice/internal/gitlog"
+	"github.com/sluicehq/sluice/internal/provenance"
 	"github.com/sluicehq/sluice/internal/store"
 )
 
@@ -62,7 +63,15 @@ type Syncer struct {
 	Progress func(Event)
 	// FetchProgress, if set, receives git's own clone/fetch progress output.
 	FetchProgress io.Writer
+	// Window is the rework window of metrics.md §3; zero means 21 days.
+	Window time.Duration
+	// OutlierHALOC is the HALOC above which a commit is an outlier; zero
+	// means DefaultOutlierHALOC.
+	OutlierHALOC int
 }
+
+// DefaultOutlierHALOC is metrics.md §2's outlier threshold.
+const DefaultOutlierHALOC = 1000
 
 // Target names one repository to sync.
 type Target struct {
@@ -193,7 +202,7 @@ func (s *Syncer) sync(ctx context.Context, t Target) (Result, error) {
 	// Exclude rules and the mailmap decide stored figures too: when they
 	// change, re-import (commits of a complete sync are never recomputed
 	// piecemeal).
-	settings := settingsFingerprint(ctx, git, dir, bare, t)
+	settings := settingsFingerprint(ctx, git, dir, bare, t, s.Window, s.OutlierHALOC)
 	if (cp.Tips != nil || cp.Pending != nil || !repo.LastSyncedAt.IsZero()) && cp.Settings != settings {
 		s.logger().Info("exclude settings or .mailmap changed since the last import; importing the repository anew", "repo", name)
 		if err := s.DB.ResetRepository(ctx, repo.ID); err != nil {
@@ -247,12 +256,11 @@ func (s *Syncer) emit(e Event) {
 // importCommits stores every commit reachable from tips and not from the
 // last completed sync's tips, skipping commits already stored.
 func (s *Syncer) importCommits(ctx context.Context, git *gitcmd.Runner, repo store.Repository, cp store.Checkpoint, tips map[string]string, rules *exclude.Rules) (int64, error) {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-
-	// Everything reachable from the last completed sync's tips is stored,
-	// unless a tip's objects are gone (gc after a force-push): then the
-	// walk goes further and stored commits are skipped one by one.
+	// Everything reachable from the last completed sync's tips is stored
+	// and its line origins are in the provenance snapshot, unless a tip's
+	// objects are gone (gc after a force-push) or the snapshot does not
+	// match that sync: then the replay starts from the roots, and commits
+	// already stored are rewritten with the same figures.
 	done := map[string]string{}
 	present, err := presentObjects(ctx, git, slices.Collect(maps.Values(cp.Tips)))
 	if err != nil {
@@ -263,6 +271,90 @@ func (s *Syncer) importCommits(ctx context.Context, git *gitcmd.Runner, repo sto
 			done[ref] = sha
 		}
 	}
+	eng := s.loadProvenance(git, repo, cp)
+	if eng == nil || len(done) != len(cp.Tips) {
+		eng = provenance.New(git, s.provenanceOptions())
+		done = nil
+	}
+	imported, err := s.replay(ctx, git, eng, repo, cp, tips, done, rules)
+	if errors.Is(err, provenance.ErrMissingState) {
+		// A new commit grows from a commit the snapshot holds no tree for
+		// (a branch started at an old commit): replay everything.
+		s.logger().Info("line provenance: a new commit's parent was not saved; replaying the whole history", "repo", repo.Name, "reason", err)
+		eng = provenance.New(git, s.provenanceOptions())
+		imported, err = s.replay(ctx, git, eng, repo, cp, tips, nil, rules)
+	}
+	if err != nil {
+		return imported, err
+	}
+	if err := eng.SaveFile(s.provenancePath(repo), snapshotMeta(repo, tips)); err != nil {
+		return imported, fmt.Errorf("save line provenance of %s: %w", repo.Name, err)
+	}
+	return imported, nil
+}
+
+// provenanceOptions are the work-type settings.
+func (s *Syncer) provenanceOptions() provenance.Options {
+	return provenance.Options{Window: s.Window}
+}
+
+// provenancePath is the repository's provenance snapshot file.
+func (s *Syncer) provenancePath(repo store.Repository) string {
+	return filepath.Join(s.DataDir, "provenance", fmt.Sprintf("repo-%d.snap", repo.ID))
+}
+
+// snapshotMeta identifies what a snapshot was made from: the repository
+// and the tips of the sync that wrote it.
+func snapshotMeta(repo store.Repository, tips map[string]string) []byte {
+	var b strings.Builder
+	fmt.Fprintf(&b, "repo %s\n", repo.Location())
+	for _, ref := range slices.Sorted(maps.Keys(tips)) {
+		fmt.Fprintf(&b, "%s %s\n", tips[ref], ref)
+	}
+	return []byte(b.String())
+}
+
+// loadProvenance returns the engine saved by the last completed sync, or
+// nil when there is none or it belongs to another state of the store (a
+// different database, a sync that did not complete).
+func (s *Syncer) loadProvenance(git *gitcmd.Runner, repo store.Repository, cp store.Checkpoint) *provenance.Engine {
+	if cp.Tips == nil {
+		return nil
+	}
+	path := s.provenancePath(repo)
+	eng, meta, err := provenance.LoadFile(path, git, s.provenanceOptions())
+	if err != nil {
+		if !errors.Is(err, os.ErrNotExist) {
+			s.logger().Warn("line provenance snapshot unreadable; replaying the whole history", "repo", repo.Name, "file", path, "err", err)
+		}
+		return nil
+	}
+	if string(meta) != string(snapshotMeta(repo, cp.Tips)) {
+		s.logger().Info("line provenance snapshot is from another sync; replaying the whole history", "repo", repo.Name)
+		return nil
+	}
+	return eng
+}
+
+// keepTrees are the commits whose trees the snapshot keeps: the branch
+// tips, where new commits grow. Tags are left out: a tree per release
+// would hold every file version of every release.
+func keepTrees(tips map[string]string) map[string]bool {
+	keep := map[string]bool{}
+	for ref, sha := range tips {
+		if !strings.HasPrefix(ref, "refs/tags/") {
+			keep[sha] = true
+		}
+	}
+	return keep
+}
+
+// replay replays the commits the tips reach beyond done through the
+// provenance engine and saves them with their figures.
+func (s *Syncer) replay(ctx context.Context, git *gitcmd.Runner, eng *provenance.Engine, repo store.Repository, cp store.Checkpoint,
+	tips, done map[string]string, rules *exclude.Rules) (int64, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	revs := revListInput(tips, done)
 	total, err := countRevs(ctx, git, revs)
 	if err != nil {
@@ -272,32 +364,21 @@ func (s *Syncer) importCommits(ctx context.Context, git *gitcmd.Runner, repo sto
 	if total == 0 {
 		return 0, nil
 	}
-
-	// rev-list → (skip stored) → diff-tree's stdin, on a goroutine, while
-	// this goroutine parses diff-tree's output and saves batches.
-	pr, pw := io.Pipe()
-	feedErr := make(chan error, 1)
-	go func() {
-		err := s.feed(ctx, git, repo.ID, revs, pw)
-		pw.CloseWithError(err)
-		feedErr <- err
-	}()
-	diff, err := git.Stream(ctx, pr, gitlog.DiffTreeArgs()...)
-	if err != nil {
-		pr.CloseWithError(err)
-		<-feedErr
-		return 0, err
-	}
-
 	batchSize := s.BatchSize
 	if batchSize <= 0 {
 		batchSize = DefaultBatchSize
 	}
+	outlier := s.OutlierHALOC
+	if outlier <= 0 {
+		outlier = DefaultOutlierHALOC
+	}
 
-	// Batches are saved on their own goroutine, in order, while this one
-	// parses the next: git, the parser and the database overlap. Each
-	// batch is still one transaction with its checkpoint.
-	var imported int64
+	// Batches are saved on their own goroutine, in order, while the
+	// engine replays the next: git, the engine and the database overlap.
+	// Each batch is one transaction with its checkpoint. Commits already
+	// stored (a re-run after a crash, a replay from the roots) are
+	// rewritten with the same figures but not counted as imported.
+	var imported, saved int64
 	batches := make(chan []store.Commit, 1)
 	saveDone := make(chan error, 1)
 	go func() {
@@ -306,14 +387,24 @@ func (s *Syncer) importCommits(ctx context.Context, git *gitcmd.Runner, repo sto
 			if err != nil {
 				continue // drain after a failure
 			}
-			cp.Pending = maps.Clone(tips)
-			cp.Stored += int64(len(b))
-			if err = s.DB.SaveBatch(ctx, repo.ID, b, cp); err != nil {
-				cancel() // stop git and the parser
+			shas := make([]string, len(b))
+			for i := range b {
+				shas[i] = b[i].SHA
+			}
+			var have map[string]bool
+			if have, err = s.DB.HaveCommits(ctx, repo.ID, shas); err != nil {
+				cancel()
 				continue
 			}
-			imported += int64(len(b))
-			s.emit(Event{Repo: repo.Name, Phase: PhaseImport, Done: imported, Total: total})
+			cp.Pending = maps.Clone(tips)
+			cp.Stored += int64(len(b) - len(have))
+			if err = s.DB.SaveBatch(ctx, repo.ID, b, cp); err != nil {
+				cancel() // stop git and the engine
+				continue
+			}
+			imported += int64(len(b) - len(have))
+			saved += int64(len(b))
+			s.emit(Event{Repo: repo.Name, Phase: PhaseImport, Done: saved, Total: total})
 		}
 		saveDone <- err
 	}()
@@ -322,18 +413,8 @@ func (s *Syncer) importCommits(ctx context.Context, git *gitcmd.Runner, repo sto
 	if rules.ChecksGenerated() {
 		gen = newGeneratedBlobs(ctx, git)
 	}
-	reader := gitlog.NewReader(diff)
 	batch := make([]store.Commit, 0, batchSize)
-	var readErr error
-	for {
-		c, err := reader.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			readErr = err
-			break
-		}
+	replayErr := eng.Replay(ctx, revs, keepTrees(tips), func(c *gitlog.Commit, files []provenance.Counts) error {
 		if c.BadDate {
 			s.logger().Warn("commit has a date git cannot print; stored as 1970-01-01T00:00:00Z", "repo", repo.Name, "commit", c.SHA)
 		}
@@ -342,99 +423,56 @@ func (s *Syncer) importCommits(ctx context.Context, git *gitcmd.Runner, repo sto
 			excluded[i] = rules.Excluded(f.Path, f.Binary)
 		}
 		if gen != nil {
-			if readErr = gen.mark(c, excluded); readErr != nil {
-				break
+			if err := gen.mark(c, excluded); err != nil {
+				return err
 			}
 		}
-		batch = append(batch, toStore(c, excluded))
+		sc := toStore(c, excluded)
+		for i, fc := range files {
+			if excluded[i] {
+				continue
+			}
+			sc.Hunks += fc.Hunks
+			sc.HALOC += fc.HALOC
+			sc.NewWork += fc.NewWork
+			sc.LegacyRefactor += fc.LegacyRefactor
+			sc.HelpOthers += fc.HelpOthers
+			sc.Rework += fc.Rework
+		}
+		sc.Outlier = sc.HALOC > outlier
+		batch = append(batch, sc)
 		if len(batch) == batchSize {
-			batches <- batch
+			select {
+			case batches <- batch:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
 			batch = make([]store.Commit, 0, batchSize)
 		}
-	}
+		return nil
+	})
 	if gen != nil {
-		if err := gen.close(); err != nil && readErr == nil {
-			readErr = err
+		if err := gen.close(); err != nil && replayErr == nil {
+			replayErr = err
 		}
 	}
-	// Save what was read before any failure: those commits are complete.
-	if len(batch) > 0 {
+	// Save what was replayed before any failure: those commits are complete.
+	if len(batch) > 0 && ctx.Err() == nil {
 		batches <- batch
 	}
 	close(batches)
-	saveErr := <-saveDone
-	// Then stop git (keeping its own error, which names the cause — a
-	// missing object, say — better than a truncated stream does), unblock
-	// the feeder and wait for it.
-	gitErr := diff.Close()
-	pr.CloseWithError(errStopped)
-	cancel()
-	fErr := <-feedErr
-	if errors.Is(fErr, errStopped) {
-		fErr = nil
+	if err := <-saveDone; err != nil {
+		return imported, fmt.Errorf("import %s: %w", repo.Name, err)
 	}
-	if saveErr != nil {
-		return imported, fmt.Errorf("import %s: %w", repo.Name, saveErr)
-	}
-	var ge *gitcmd.Error
-	if errors.As(gitErr, &ge) {
-		return imported, fmt.Errorf("import %s: %w", repo.Name, gitErr)
-	}
-	for _, err := range []error{readErr, gitErr, fErr} {
-		if err != nil {
-			return imported, fmt.Errorf("import %s: %w", repo.Name, err)
+	if replayErr != nil {
+		if errors.Is(replayErr, provenance.ErrMissingState) {
+			return imported, replayErr
 		}
+		return imported, fmt.Errorf("import %s: %w", repo.Name, replayErr)
 	}
 	return imported, nil
 }
 
-// feed writes to w the SHAs of new commits that are not stored yet.
-func (s *Syncer) feed(ctx context.Context, git *gitcmd.Runner, repoID int64, revs string, w io.Writer) error {
-	list, err := git.Stream(ctx, strings.NewReader(revs), "rev-list", "--stdin", "--ignore-missing")
-	if err != nil {
-		return err
-	}
-	sc := bufio.NewScanner(list)
-	bw := bufio.NewWriter(w)
-	chunk := make([]string, 0, lookupChunk)
-	send := func() error {
-		if len(chunk) == 0 {
-			return nil
-		}
-		have, err := s.DB.HaveCommits(ctx, repoID, chunk)
-		if err != nil {
-			return err
-		}
-		for _, sha := range chunk {
-			if !have[sha] {
-				bw.WriteString(sha)
-				bw.WriteByte('\n')
-			}
-		}
-		chunk = chunk[:0]
-		return bw.Flush()
-	}
-	for sc.Scan() {
-		chunk = append(chunk, sc.Text())
-		if len(chunk) == lookupChunk {
-			if err := send(); err != nil {
-				list.Close()
-				return err
-			}
-		}
-	}
-	if err := sc.Err(); err != nil {
-		list.Close()
-		return err
-	}
-	if err := list.Close(); err != nil {
-		return err
-	}
-	return send()
-}
-
-// revListInput is rev-list's stdin: the new tips, and the tips of the last
-// completed sync negated (everything reachable from them is stored).
 func revListInput(tips, done map[string]string) string {
 	var b strings.Builder
 	seen := map[string]bool{}

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/sluicehq/sluice/internal/gitcmd"
 	"github.com/sluicehq/sluice/internal/store"
@@ -172,13 +173,16 @@ func presentObjects(ctx context.Context, git *gitcmd.Runner, shas []string) (map
 // settingsFingerprint identifies what, besides the commits, decides the
 // stored rows: the exclude rules and the mailmap git applies. When it
 // changes, the repository is re-imported.
-func settingsFingerprint(ctx context.Context, git *gitcmd.Runner, root string, bare bool, t Target) string {
+func settingsFingerprint(ctx context.Context, git *gitcmd.Runner, root string, bare bool, t Target, window time.Duration, outlier int) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "excludes=%v\n", !t.NoExcludes)
 	for _, g := range t.ExcludeGlobs {
 		fmt.Fprintf(h, "glob=%s\n", g)
 	}
 	fmt.Fprintf(h, "rules=%d\n", excludeRulesVersion)
+	// The work-type settings, and the version of the figures' definition
+	// (a store written before line provenance has none).
+	fmt.Fprintf(h, "provenance=1 window=%d outlier=%d\n", window, outlier)
 	// git reads the mailmap from the work tree, or from HEAD in a bare
 	// repository.
 	if bare {

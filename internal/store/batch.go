@@ -13,14 +13,17 @@ import (
 // depends on) while staying far below both engines' parameter limits
 // (SQLite 32766, PostgreSQL 65535).
 const (
-	commitsPerInsert = 200  // × 18 parameters
+	commitsPerInsert = 200  // × 25 parameters
 	filesPerInsert   = 1000 // × 8 parameters
+	workPerUpdate    = 200  // × 8 parameters
 )
 
 // SaveBatch upserts commits (their files and author/committer identities)
-// and cp in one transaction. Re-saving a stored commit changes nothing: a
-// commit already stored for the repository is skipped with its files, as is
-// a repeated SHA within commits after its first occurrence.
+// and cp in one transaction. A commit already stored for the repository
+// keeps its row and its files as first stored, except for its
+// line-provenance figures (Hunks, HALOC, the work types, Outlier), which
+// are updated to the new values: a re-analysis may recompute them. A
+// repeated SHA within commits is skipped after its first occurrence.
 // cp.RepositoryID may be 0 or must equal repoID.
 func (db *DB) SaveBatch(ctx context.Context, repoID int64, commits []Commit, cp Checkpoint) error {
 	if cp.RepositoryID != 0 && cp.RepositoryID != repoID {
@@ -98,6 +101,18 @@ func (b *batch) saveCommits(ctx context.Context, commits []Commit) error {
 			return err
 		}
 	}
+	// Commits that were stored already get their figures updated.
+	var stored []commitValues
+	for _, v := range rows {
+		if _, ok := inserted[v.sha]; !ok {
+			stored = append(stored, v)
+		}
+	}
+	for start := 0; start < len(stored); start += workPerUpdate {
+		if err := b.updateWork(ctx, stored[start:min(start+workPerUpdate, len(stored))]); err != nil {
+			return err
+		}
+	}
 
 	// Files only of commits inserted now: a stored commit keeps its rows.
 	const cols = 8
@@ -134,19 +149,21 @@ func (b *batch) saveCommits(ctx context.Context, commits []Commit) error {
 // insertCommits inserts rows, skipping SHAs already stored, and records the
 // ids of the inserted ones in inserted.
 func (b *batch) insertCommits(ctx context.Context, rows []commitValues, inserted map[string]int64) error {
-	const cols = 18
+	const cols = 25
 	args := make([]any, 0, len(rows)*cols)
 	for _, v := range rows {
 		c := v.c
 		args = append(args, b.repoID, v.sha, v.parents,
 			v.authorID, v.authorName, v.authorEmail, c.AuthorTime.Unix(), zoneOffset(c.AuthorTime),
 			v.committerID, v.committerName, v.committerEmail, c.CommitterTime.Unix(), zoneOffset(c.CommitterTime),
-			v.subject, c.IsMerge, c.Additions, c.Deletions, c.FilesChanged)
+			v.subject, c.IsMerge, c.Additions, c.Deletions, c.FilesChanged,
+			c.Hunks, c.HALOC, c.NewWork, c.LegacyRefactor, c.HelpOthers, c.Rework, c.Outlier)
 	}
 	q := `INSERT INTO commits (repository_id, sha, parents,
 			author_identity_id, author_name, author_email, author_time, author_tz_offset,
 			committer_identity_id, committer_name, committer_email, committer_time, committer_tz_offset,
-			subject, is_merge, additions, deletions, files_changed)
+			subject, is_merge, additions, deletions, files_changed,
+			hunks, haloc, new_work, legacy_refactor, help_others, rework, outlier)
 		VALUES ` + b.db.placeholders(len(rows), cols, 1) + `
 		ON CONFLICT (repository_id, sha) DO NOTHING
 		RETURNING id, sha`
@@ -167,6 +184,55 @@ func (b *batch) insertCommits(ctx context.Context, rows []commitValues, inserted
 	}
 	if err := res.Err(); err != nil {
 		return fmt.Errorf("insert commits %s…: %w", rows[0].sha, err)
+	}
+	return nil
+}
+
+// updateWork sets the line-provenance figures of rows, which are stored
+// already, where they differ. One statement per call: the new values are a
+// VALUES list joined on the SHA (UPDATE … FROM, which both engines have).
+func (b *batch) updateWork(ctx context.Context, rows []commitValues) error {
+	const cols = 8
+	args := make([]any, 0, len(rows)*cols+1)
+	var list strings.Builder
+	n := 0
+	param := func(cast string) string {
+		n++
+		p := "?"
+		if b.db.engine == Postgres {
+			p = "$" + strconv.Itoa(n)
+		}
+		if cast == "" {
+			return p
+		}
+		// PostgreSQL would take untyped parameters in VALUES for text.
+		return "CAST(" + p + " AS " + cast + ")"
+	}
+	for i, v := range rows {
+		c := v.c
+		if i > 0 {
+			list.WriteString(", ")
+		}
+		list.WriteString("(" + param(""))
+		for range 6 {
+			list.WriteString(", " + param("INTEGER"))
+		}
+		list.WriteString(", " + param("BOOLEAN") + ")")
+		args = append(args, v.sha, c.Hunks, c.HALOC, c.NewWork, c.LegacyRefactor, c.HelpOthers, c.Rework, c.Outlier)
+	}
+	// The repository comes last, as it comes last in the text (SQLite
+	// numbers its anonymous parameters in order).
+	repo := param("")
+	args = append(args, b.repoID)
+	q := `UPDATE commits SET hunks = v.column2, haloc = v.column3, new_work = v.column4,
+			legacy_refactor = v.column5, help_others = v.column6, rework = v.column7, outlier = v.column8
+		FROM (VALUES ` + list.String() + `) AS v
+		WHERE commits.repository_id = ` + repo + ` AND commits.sha = v.column1
+			AND (commits.hunks <> v.column2 OR commits.haloc <> v.column3 OR commits.new_work <> v.column4
+				OR commits.legacy_refactor <> v.column5 OR commits.help_others <> v.column6
+				OR commits.rework <> v.column7 OR commits.outlier <> v.column8)`
+	if _, err := b.tx.ExecContext(ctx, q, args...); err != nil {
+		return fmt.Errorf("update work figures of commits %s…: %w", rows[0].sha, err)
 	}
 	return nil
 }

@@ -112,10 +112,7 @@ func (db *DB) ForEachCommit(ctx context.Context, f CommitFilter, fn func(CommitR
 	if !f.Until.IsZero() {
 		where = append(where, "c.author_time < "+arg(ceilUnix(f.Until)))
 	}
-	q := `SELECT r.name, c.sha, c.parents, c.author_name, c.author_email, c.author_time, c.author_tz_offset,
-			c.committer_name, c.committer_email, c.committer_time, c.committer_tz_offset,
-			c.subject, c.is_merge, c.additions, c.deletions, c.files_changed
-		FROM commits c JOIN repositories r ON r.id = c.repository_id`
+	q := `SELECT r.name, ` + commitSelect + ` FROM commits c JOIN repositories r ON r.id = c.repository_id`
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -127,22 +124,10 @@ func (db *DB) ForEachCommit(ctx context.Context, f CommitFilter, fn func(CommitR
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var (
-			c                CommitRow
-			parents          string
-			aTime, cTime     int64
-			aOffset, cOffset int
-		)
-		if err := rows.Scan(&c.Repo, &c.SHA, &parents, &c.AuthorName, &c.AuthorEmail, &aTime, &aOffset,
-			&c.CommitterName, &c.CommitterEmail, &cTime, &cOffset,
-			&c.Subject, &c.IsMerge, &c.Additions, &c.Deletions, &c.FilesChanged); err != nil {
+		var c CommitRow
+		if err := scanCommit(rows, &c.Commit, &c.Repo); err != nil {
 			return fmt.Errorf("read commits: %w", err)
 		}
-		if parents != "" {
-			c.Parents = strings.Fields(parents)
-		}
-		c.AuthorTime = unixTime(aTime, aOffset)
-		c.CommitterTime = unixTime(cTime, cOffset)
 		if err := fn(c); err != nil {
 			return err
 		}
@@ -150,6 +135,36 @@ func (db *DB) ForEachCommit(ctx context.Context, f CommitFilter, fn func(CommitR
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("read commits: %w", err)
 	}
+	return nil
+}
+
+// commitSelect lists the columns of a Commit (without its files) from
+// commits aliased c, in scanCommit's order.
+const commitSelect = `c.sha, c.parents, c.author_name, c.author_email, c.author_time, c.author_tz_offset,
+	c.committer_name, c.committer_email, c.committer_time, c.committer_tz_offset,
+	c.subject, c.is_merge, c.additions, c.deletions, c.files_changed,
+	c.hunks, c.haloc, c.new_work, c.legacy_refactor, c.help_others, c.rework, c.outlier`
+
+// scanCommit scans the columns before (selected ahead of commitSelect),
+// then commitSelect into c.
+func scanCommit(s scanner, c *Commit, before ...any) error {
+	var (
+		parents          string
+		aTime, cTime     int64
+		aOffset, cOffset int
+	)
+	dest := append(before, &c.SHA, &parents, &c.AuthorName, &c.AuthorEmail, &aTime, &aOffset,
+		&c.CommitterName, &c.CommitterEmail, &cTime, &cOffset,
+		&c.Subject, &c.IsMerge, &c.Additions, &c.Deletions, &c.FilesChanged,
+		&c.Hunks, &c.HALOC, &c.NewWork, &c.LegacyRefactor, &c.HelpOthers, &c.Rework, &c.Outlier)
+	if err := s.Scan(dest...); err != nil {
+		return err
+	}
+	if parents != "" {
+		c.Parents = strings.Fields(parents)
+	}
+	c.AuthorTime = unixTime(aTime, aOffset)
+	c.CommitterTime = unixTime(cTime, cOffset)
 	return nil
 }
 

@@ -13,6 +13,7 @@ import (
 var migrations = []func(ctx context.Context, tx *sql.Tx, engine string) error{
 	schemaV1,
 	schemaV2,
+	schemaV3,
 }
 
 // migrationLock keys the PostgreSQL advisory lock that serialises concurrent
@@ -193,4 +194,18 @@ func LatestSchemaVersion() int { return len(migrations) }
 // schemaV2 records the settings fingerprint of each repository's sync.
 func schemaV2(ctx context.Context, tx *sql.Tx, engine string) error {
 	return execSchema(ctx, tx, engine, `ALTER TABLE sync_checkpoints ADD COLUMN settings TEXT NOT NULL DEFAULT ''`)
+}
+
+// schemaV3 adds the line-provenance figures of metrics.md §3-§4 to every
+// commit: hunks, HALOC, the four work types and the outlier flag. Commits
+// stored before it read as zero (and not outliers) until re-analysed.
+func schemaV3(ctx context.Context, tx *sql.Tx, engine string) error {
+	return execSchema(ctx, tx, engine, `
+ALTER TABLE commits ADD COLUMN hunks INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE commits ADD COLUMN haloc INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE commits ADD COLUMN new_work INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE commits ADD COLUMN legacy_refactor INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE commits ADD COLUMN help_others INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE commits ADD COLUMN rework INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE commits ADD COLUMN outlier BOOLEAN NOT NULL DEFAULT FALSE`)
 }

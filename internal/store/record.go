@@ -24,11 +24,20 @@ type CommitRecord struct {
 	Additions      int      `json:"additions"`
 	Deletions      int      `json:"deletions"`
 	FilesChanged   int      `json:"files_changed"`
+	// Line provenance (metrics.md §3-§4), zero for merge commits.
+	Hunks          int  `json:"hunks"`
+	HALOC          int  `json:"haloc"`
+	NewWork        int  `json:"new_work"`
+	LegacyRefactor int  `json:"legacy_refactor"`
+	HelpOthers     int  `json:"help_others"`
+	Rework         int  `json:"rework"`
+	Outlier        bool `json:"outlier"` // HALOC > analysis.outlier_haloc
 }
 
 // CommitColumns are the CSV header of CommitRecord.CSV, in its order.
 var CommitColumns = []string{"sha", "repo", "author_name", "author_email", "author_time", "committer_name",
-	"committer_email", "committer_time", "subject", "is_merge", "parents", "additions", "deletions", "files_changed"}
+	"committer_email", "committer_time", "subject", "is_merge", "parents", "additions", "deletions", "files_changed",
+	"hunks", "haloc", "new_work", "legacy_refactor", "help_others", "rework", "outlier"}
 
 // Record returns the row's exported shape.
 func (c CommitRow) Record() CommitRecord {
@@ -42,6 +51,8 @@ func (c CommitRow) Record() CommitRecord {
 		CommitterName: c.CommitterName, CommitterEmail: c.CommitterEmail, CommitterTime: c.CommitterTime.Format(time.RFC3339),
 		Subject: c.Subject, IsMerge: c.IsMerge, Parents: parents,
 		Additions: c.Additions, Deletions: c.Deletions, FilesChanged: c.FilesChanged,
+		Hunks: c.Hunks, HALOC: c.HALOC, NewWork: c.NewWork,
+		LegacyRefactor: c.LegacyRefactor, HelpOthers: c.HelpOthers, Rework: c.Rework, Outlier: c.Outlier,
 	}
 }
 
@@ -50,5 +61,7 @@ func (c CommitRow) Record() CommitRecord {
 func (r CommitRecord) CSV() []string {
 	return []string{r.SHA, r.Repo, r.AuthorName, r.AuthorEmail, r.AuthorTime, r.CommitterName,
 		r.CommitterEmail, r.CommitterTime, r.Subject, strconv.FormatBool(r.IsMerge), strings.Join(r.Parents, " "),
-		strconv.Itoa(r.Additions), strconv.Itoa(r.Deletions), strconv.Itoa(r.FilesChanged)}
+		strconv.Itoa(r.Additions), strconv.Itoa(r.Deletions), strconv.Itoa(r.FilesChanged),
+		strconv.Itoa(r.Hunks), strconv.Itoa(r.HALOC), strconv.Itoa(r.NewWork),
+		strconv.Itoa(r.LegacyRefactor), strconv.Itoa(r.HelpOthers), strconv.Itoa(r.Rework), strconv.FormatBool(r.Outlier)}
 }

@@ -188,6 +188,18 @@ type Commit struct {
 	Additions    int
 	Deletions    int
 	FilesChanged int
+	// Hunks, HALOC and the four work types (NewWork + LegacyRefactor +
+	// HelpOthers + Rework == HALOC) are the line-provenance figures of
+	// metrics.md §3, over the -U0 hunks of non-excluded files; all zero for
+	// merge commits. Outlier is HALOC > the configured threshold
+	// (analysis.outlier_haloc).
+	Hunks          int
+	HALOC          int
+	NewWork        int
+	LegacyRefactor int
+	HelpOthers     int
+	Rework         int
+	Outlier        bool
 	// Files is every numstat entry, excluded ones included, in git's order.
 	// ForEachCommit does not load it.
 	Files []FileChange

@@ -237,7 +237,8 @@ func TestStore(t *testing.T) {
 					t.Errorf("files of %d:\n got %+v\nwant %+v", i, first.Files[c.SHA], c.Files)
 				}
 			}
-			// Saved again, even with different content, nothing changes.
+			// Saved again, even with different content, nothing changes (only
+			// changed work figures would be updated: TestWorkFigures).
 			changed := append([]store.Commit(nil), batch...)
 			changed[0].Subject = "rewritten"
 			changed[0].Files = changed[0].Files[:1]

@@ -617,6 +617,13 @@ func TestAPICommitFields(t *testing.T) {
 		"additions":       0.0,
 		"deletions":       0.0,
 		"files_changed":   0.0,
+		"hunks":           0.0,
+		"haloc":           0.0,
+		"new_work":        0.0,
+		"legacy_refactor": 0.0,
+		"help_others":     0.0,
+		"rework":          0.0,
+		"outlier":         false,
 	}
 	got := raw.Commits[0]
 	for k, v := range want {
