@@ -107,11 +107,11 @@ var people = []gittest.Person{
 // merged cleanly and with hand-resolved conflicts, octopus and criss-cross
 // merges, and author dates older than the parent's.
 type history struct {
-	t     *testing.T
-	r     *gittest.Repo
-	rng   *rand.Rand
-	when  time.Time
-	n     int
+	t        *testing.T
+	r        *gittest.Repo
+	rng      *rand.Rand
+	when     time.Time
+	n        int
 	branches []string
 }
 
