@@ -287,6 +287,8 @@ func (s *Syncer) importCommits(ctx context.Context, git *gitcmd.Runner, repo sto
 	if err != nil {
 		return imported, err
 	}
+	s.logger().Debug("line provenance replayed", "repo", repo.Name, "commits", eng.Stats.Commits, "merges", eng.Stats.Merges,
+		"blob_diffs", eng.Stats.BlobDiffs, "rename_queries", eng.Stats.RenameQueries)
 	if err := eng.SaveFile(s.provenancePath(repo), snapshotMeta(repo, tips)); err != nil {
 		return imported, fmt.Errorf("save line provenance of %s: %w", repo.Name, err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"log/slog"
 	"os/exec"
 	"path/filepath"
 	"sort"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sluicehq/sluice/internal/blameoracle"
 	"github.com/sluicehq/sluice/internal/gitcmd"
 	"github.com/sluicehq/sluice/internal/gittest"
 	"github.com/sluicehq/sluice/internal/ingest"
@@ -572,6 +574,123 @@ func TestSyncReimportsOnSettingsChange(t *testing.T) {
 		}
 		if c := stored(t, db, "x")[sha]; c.AuthorEmail != "ci@example.com" {
 			t.Errorf("after the .mailmap: author %s, want ci@example.com", c.AuthorEmail)
+		}
+	})
+}
+
+// workRows is every stored commit's work-type figures.
+func workRows(t *testing.T, db *store.DB, repo string) map[string][7]int {
+	t.Helper()
+	out := map[string][7]int{}
+	for sha, c := range stored(t, db, repo) {
+		o := 0
+		if c.Outlier {
+			o = 1
+		}
+		out[sha] = [7]int{c.Hunks, c.HALOC, c.NewWork, c.LegacyRefactor, c.HelpOthers, c.Rework, o}
+	}
+	return out
+}
+
+// TestWorkTypes checks the stored work types against git blame, and that
+// syncing a growing repository step by step — new commits on old
+// branches, a merge of an old branch, a branch started at an old commit —
+// stores exactly what one full sync of the final repository stores.
+func TestWorkTypes(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		ada := gittest.Person{Name: "Ada", Email: "ada@example.com"}
+		grace := gittest.Person{Name: "Grace", Email: "grace@example.com"}
+		day := func(n int) time.Time { return time.Date(2024, 5, 1, 9, 0, 0, 0, time.UTC).AddDate(0, 0, n) }
+		lines := func(prefix string, n int) string {
+			var b strings.Builder
+			for i := 0; i < n; i++ {
+				b.WriteString(prefix + strconv.Itoa(i) + "\n")
+			}
+			return b.String()
+		}
+		r := gittest.New(t)
+		r.Commit("base", ada, day(0), map[string]string{"a.go": lines("a", 30), "b.go": lines("b", 20), "go.sum": lines("sum", 10)})
+		r.Commit("grace edits", grace, day(1), map[string]string{"a.go": lines("a", 10) + lines("g", 5) + lines("a", 30)[40:], "go.sum": lines("sum2", 10)})
+		r.Git("checkout", "-q", "-b", "feature")
+		r.Commit("feature", grace, day(2), map[string]string{"b.go": lines("b", 5) + lines("f", 4)})
+		r.Git("checkout", "-q", "main")
+		r.Commit("ada reworks", ada, day(3), map[string]string{"a.go": lines("x", 3) + lines("a", 30)[12:]})
+
+		logs := &strings.Builder{}
+		inc := syncer(t, db)
+		inc.Logger = slog.New(slog.NewTextHandler(logs, nil))
+		target := ingest.Target{Location: r.Dir, Name: "w"}
+		if _, err := inc.Sync(ctx, target); err != nil {
+			t.Fatal(err)
+		}
+		// Grow: old branch moves on, is merged, main moves on much later.
+		r.Git("checkout", "-q", "feature")
+		r.Commit("feature 2", grace, day(4), map[string]string{"b.go": lines("b", 3) + lines("f", 4) + lines("h", 2)})
+		r.Git("checkout", "-q", "main")
+		r.GitEnv([]string{"GIT_AUTHOR_DATE=" + day(5).Format(time.RFC3339), "GIT_COMMITTER_DATE=" + day(5).Format(time.RFC3339)},
+			"merge", "-q", "--no-ff", "--no-edit", "feature")
+		r.Commit("legacy", grace, day(60), map[string]string{"a.go": lines("x", 3) + lines("a", 30)[20:]})
+		if _, err := inc.Sync(ctx, target); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(logs.String(), "replaying the whole history") {
+			t.Errorf("the second sync replayed the whole history:\n%s", logs)
+		}
+		// A branch started at an old commit: its parent's tree was not kept.
+		r.Git("checkout", "-q", "-b", "hotfix", "main~2")
+		r.Commit("hotfix", ada, day(61), map[string]string{"b.go": lines("z", 2)})
+		if _, err := inc.Sync(ctx, target); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(logs.String(), "replaying the whole history") {
+			t.Errorf("a commit on an old commit did not fall back to a full replay:\n%s", logs)
+		}
+
+		fullDB, err := store.Open(ctx, filepath.Join(t.TempDir(), "full.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer fullDB.Close()
+		full := syncer(t, fullDB)
+		if _, err := full.Sync(ctx, target); err != nil {
+			t.Fatal(err)
+		}
+		got, want := workRows(t, inc.DB, "w"), workRows(t, full.DB, "w")
+		if len(got) != len(want) || len(got) != 8 {
+			t.Fatalf("incremental stored %d commits, full %d, want 8", len(got), len(want))
+		}
+		for sha, w := range want {
+			if got[sha] != w {
+				t.Errorf("%s: incremental %v, full %v", sha[:10], got[sha], w)
+			}
+		}
+		// And both are what git blame says, go.sum excluded.
+		o := &blameoracle.Oracle{Git: &gitcmd.Runner{Dir: r.Dir}, Excluded: func(p string) bool { return p == "go.sum" }}
+		kinds := [4]int{}
+		for sha, w := range want {
+			c, err := o.Commit(ctx, sha)
+			if errors.Is(err, blameoracle.ErrMerge) {
+				if w != ([7]int{}) {
+					t.Errorf("merge %s has figures %v", sha[:10], w)
+				}
+				continue
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if b := [7]int{c.Hunks, c.HALOC, c.NewWork, c.LegacyRefactor, c.HelpOthers, c.Rework, 0}; b != w {
+				t.Errorf("%s: stored %v, blame %v", sha[:10], w, b)
+			}
+			kinds[0] += c.NewWork
+			kinds[1] += c.LegacyRefactor
+			kinds[2] += c.HelpOthers
+			kinds[3] += c.Rework
+		}
+		for i, n := range kinds {
+			if n == 0 {
+				t.Errorf("the fixture has no work of kind %d: %v", i, kinds)
+			}
 		}
 	})
 }

@@ -185,6 +185,15 @@ func (e *Engine) followRenames(ctx context.Context, c *gitlog.Commit, parent tre
 		if !ok {
 			continue
 		}
+		// Blame can only differ where a file another destination took
+		// could pair with this one; most cannot, by size alone.
+		contested, err := e.contested(ctx, c, u)
+		if err != nil {
+			return err
+		}
+		if !contested {
+			continue
+		}
 		src, err := e.findRename(ctx, c.Parents[0], c.SHA, u.path, sources)
 		if err != nil {
 			return err
@@ -211,4 +220,33 @@ func (e *Engine) followRenames(ctx context.Context, c *gitlog.Commit, parent tre
 		u.e = &entry{blob: u.e.blob, kind: u.e.kind, state: st}
 	}
 	return nil
+}
+
+// contested reports whether a rename source that the commit diff gave to
+// another destination could pair with u by size: only such a source can
+// make blame's single-destination rename detection answer differently
+// (an unpaired deleted file that could pair with u would have been paired
+// with it).
+func (e *Engine) contested(ctx context.Context, c *gitlog.Commit, u *update) (bool, error) {
+	if u.e.kind != kindFile {
+		return true, nil // symlinks are small; ask git
+	}
+	size, err := e.sizes.size(ctx, u.e.blob)
+	if err != nil {
+		return false, err
+	}
+	for i := range c.Files {
+		f := &c.Files[i]
+		if f.Status != 'R' || f.Path == u.path || kindOf(f.OldMode) == 0 {
+			continue
+		}
+		s, err := e.sizes.size(ctx, f.OldBlob)
+		if err != nil {
+			return false, err
+		}
+		if mayPair(s, size) {
+			return true, nil
+		}
+	}
+	return false, nil
 }

@@ -104,6 +104,7 @@ type Engine struct {
 	persons  []int32 // person id of each email
 	personID map[string]int32
 
+	sizes  blobSizes
 	states map[string]*state // sha → tree, for commits with children to come
 	keep   map[string]bool   // commits whose trees outlive the replay
 
@@ -131,6 +132,7 @@ func New(git *gitcmd.Runner, opts Options) *Engine {
 	}
 	return &Engine{
 		git:      git,
+		sizes:    blobSizes{git: git},
 		window:   int64(w / time.Second),
 		person:   opts.Person,
 		index:    map[string]uint32{},
@@ -203,6 +205,7 @@ func (e *Engine) Replay(ctx context.Context, revs string, keep map[string]bool, 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	e.keep = keep
+	defer e.sizes.close()
 	order, err := e.order(ctx, revs)
 	if err != nil {
 		return err

@@ -73,12 +73,35 @@ func checkOracle(t *testing.T, dir string, got map[string]Counts, shas []string,
 			shas = append(shas, sha)
 		}
 	}
-	bad := 0
-	for _, sha := range shas {
-		want, err := o.Commit(context.Background(), sha)
-		if err != nil {
-			t.Fatalf("oracle %s: %v", sha, err)
+	type result struct {
+		sha  string
+		want blameoracle.Counts
+		err  error
+	}
+	jobs := make(chan string)
+	results := make(chan result)
+	for range 4 {
+		go func() {
+			for sha := range jobs {
+				want, err := o.Commit(context.Background(), sha)
+				results <- result{sha, want, err}
+			}
+		}()
+	}
+	go func() {
+		for _, sha := range shas {
+			jobs <- sha
 		}
+		close(jobs)
+	}()
+	bad := 0
+	for range shas {
+		res := <-results
+		if res.err != nil {
+			t.Errorf("oracle %s: %v", res.sha, res.err)
+			continue
+		}
+		sha, want := res.sha, res.want
 		g := got[sha]
 		w := Counts{want.Hunks, want.HALOC, want.NewWork, want.LegacyRefactor, want.HelpOthers, want.Rework}
 		if g != w {
@@ -380,10 +403,11 @@ func (h *history) build(n int) {
 }
 
 func TestMatchesBlame(t *testing.T) {
-	for seed := uint64(1); seed <= 6; seed++ {
+	for seed := uint64(1); seed <= 4; seed++ {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+			t.Parallel()
 			h := newHistory(t, seed)
-			h.build(300)
+			h.build(250)
 			// KEEP_REPO=DIR copies the generated repository there for a look.
 			if d := os.Getenv("KEEP_REPO"); d != "" {
 				defer exec.Command("cp", "-a", h.r.Dir, d).Run()
