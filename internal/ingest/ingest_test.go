@@ -3,8 +3,8 @@ package ingest_test
 import (
 	"context"
 	"errors"
-	"os"
 	"log/slog"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
