@@ -3,6 +3,21 @@
 // assets, source maps and generated files are left out by default; binary
 // files always are.
 // Excluded files are still stored, and still feed line provenance.
+//
+// Dependency: github.com/go-enry/go-enry/v2 (pure Go; its default regexp
+// engine is Go's regexp, the Oniguruma one needs the "oniguruma" build tag
+// and cgo, which we never set). It gives us GitHub Linguist's maintained
+// rules — vendor.yml's paths of vendored code and generated.rb's generated
+// files — which cover far more ecosystems (Godeps, bower_components,
+// CocoaPods, Carthage, Gradle and Maven wrappers, .NET designer files,
+// protobuf/Thrift/gRPC/Cython/… output, …) than we could keep current by
+// hand. We do not take them blindly: Linguist tunes them for language
+// statistics, where hiding a CI workflow or a fixture costs nothing, while
+// here a false positive hides a team's own work. enry.go records, rule by
+// rule, what we drop or narrow and why, and enry_test.go fails when an
+// upgrade brings rules nobody has reviewed. Importing enry's data package
+// costs about 9 ms and 5 MB of allocations at program start (its language
+// tables are built at init) and about 1 MB of binary.
 package exclude
 
 import (
@@ -10,6 +25,7 @@ import (
 	"fmt"
 	"path"
 	"strings"
+	"sync"
 )
 
 // lockFiles are excluded wherever they appear.
@@ -18,13 +34,14 @@ var lockFiles = map[string]bool{
 	"Cargo.lock": true, "poetry.lock": true, "Gemfile.lock": true, "composer.lock": true,
 }
 
-// vendorDirs are excluded as a path component at any depth.
-var vendorDirs = map[string]bool{"vendor": true, "node_modules": true, "third_party": true}
+// vendorDirs are excluded as a path component at any depth (as a pattern
+// for the directory matcher).
+const vendorDirs = `(^|/)(vendor|node_modules|third_party)/`
 
 var suffixes = []string{".min.js", ".min.css", ".map"}
 
 // Rules is a set of exclusion rules. The zero value excludes nothing but
-// binary files.
+// binary files. Rules are safe for concurrent use.
 type Rules struct {
 	defaults bool
 	globs    []string
@@ -49,11 +66,13 @@ func Default() *Rules { return &Rules{defaults: true} }
 func None() *Rules { return &Rules{} }
 
 // ChecksGenerated reports whether files marked as generated in their first
-// HeaderSize bytes are excluded (part of the defaults).
+// HeaderSize bytes are excluded (part of the defaults): see
+// GeneratedContent.
 func (r *Rules) ChecksGenerated() bool { return r != nil && r.defaults }
 
 // Excluded reports whether a file at p (slash-separated, repository
-// relative) is left out of line metrics.
+// relative) is left out of line metrics. It looks at the path only; the
+// content rules are GeneratedContent's.
 func (r *Rules) Excluded(p string, binary bool) bool {
 	if binary {
 		return true
@@ -61,23 +80,10 @@ func (r *Rules) Excluded(p string, binary bool) bool {
 	if r == nil {
 		return false
 	}
-	base := path.Base(p)
-	if r.defaults {
-		if lockFiles[base] {
-			return true
-		}
-		for _, s := range suffixes {
-			if strings.HasSuffix(base, s) {
-				return true
-			}
-		}
-		dir := path.Dir(p)
-		for dir != "." && dir != "/" && dir != "" {
-			if vendorDirs[path.Base(dir)] {
-				return true
-			}
-			dir = path.Dir(dir)
-		}
+	slash := strings.LastIndexByte(p, '/')
+	base := p[slash+1:]
+	if r.defaults && defaultExcluded(p, p[:slash+1], base) {
+		return true
 	}
 	for _, g := range r.globs {
 		target := base
@@ -91,8 +97,35 @@ func (r *Rules) Excluded(p string, binary bool) bool {
 	return false
 }
 
-// HeaderSize is how much of a file GeneratedHeader needs to see.
-const HeaderSize = 1024
+// defaults holds the compiled path rules: ours plus the go-enry ones we
+// keep (enry.go). Built on first use, not at program start.
+var defaults = sync.OnceValue(func() *pathMatcher {
+	return newPathMatcher(append([]string{vendorDirs}, enryPathPatterns()...))
+})
+
+// defaultExcluded applies the default path rules to p, whose directory
+// part (with its trailing slash, "" at the root) is dir.
+func defaultExcluded(p, dir, base string) bool {
+	if lockFiles[base] {
+		return true
+	}
+	for _, s := range suffixes {
+		if strings.HasSuffix(base, s) {
+			return true
+		}
+	}
+	return defaults().match(p, dir)
+}
+
+// HeaderSize is how much of the start of a file GeneratedContent needs to
+// see. It is 4 KiB rather than the 1 KiB of the header marker rule because
+// some of go-enry's rules read further: the first 30 lines of an HTML file,
+// the average line length of a JavaScript or CSS file.
+const HeaderSize = 4096
+
+// markerWindow is how far GeneratedHeader looks (metrics.md §2: the first
+// KiB).
+const markerWindow = 1024
 
 var (
 	codeGenerated = []byte("Code generated")
@@ -102,11 +135,10 @@ var (
 
 // GeneratedHeader reports whether the start of a file marks it as
 // generated: a "Code generated … DO NOT EDIT" line (Go's convention, used
-// by many generators) or an "@generated" tag, within the first HeaderSize
-// bytes.
+// by many generators) or an "@generated" tag, within the first KiB.
 func GeneratedHeader(head []byte) bool {
-	if len(head) > HeaderSize {
-		head = head[:HeaderSize]
+	if len(head) > markerWindow {
+		head = head[:markerWindow]
 	}
 	if bytes.Contains(head, atGenerated) {
 		return true
@@ -123,4 +155,37 @@ func GeneratedHeader(head []byte) bool {
 		}
 	}
 	return false
+}
+
+// autotoolsMarkers mark the output of GNU Autoconf (configure) and
+// Automake (Makefile.in) in their first lines. They stand in for
+// Linguist's path rule `(^|/)configure$`, which also hides hand-written
+// configure scripts (FFmpeg's, QEMU's).
+var autotoolsMarkers = [][]byte{[]byte("Generated by GNU Autoconf"), []byte("generated by automake")}
+
+// GeneratedContent reports whether a file at p whose first bytes are head
+// (up to HeaderSize of them; more are ignored) is generated: the header
+// markers of GeneratedHeader, the Autoconf/Automake markers, or one of the
+// go-enry content rules we keep (enry.go: protobuf, Thrift, gRPC, Cython,
+// JNI, PEG.js, Jison, Dart, jOOQ, … output, generator-tagged HTML,
+// PostScript, minified JavaScript and CSS, source maps). Those rules look at
+// the file's extension and name, so a verdict belongs to the pair of path
+// and content, not to the content alone.
+func GeneratedContent(p string, head []byte) bool {
+	if len(head) > HeaderSize {
+		head = head[:HeaderSize]
+	}
+	if GeneratedHeader(head) {
+		return true
+	}
+	if len(head) == 0 {
+		return false
+	}
+	window := head[:min(len(head), markerWindow)]
+	for _, m := range autotoolsMarkers {
+		if bytes.Contains(window, m) {
+			return true
+		}
+	}
+	return enryGeneratedContent(p, head)
 }

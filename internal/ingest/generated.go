@@ -51,8 +51,10 @@ func (g *generatedBlobs) start() error {
 // version (the parent's, for a deletion) starts with a generated-code
 // marker. Binary files and submodules are skipped.
 func (g *generatedBlobs) mark(c *gitlog.Commit, excluded []bool) error {
+	// The verdict depends on the path too (its extension decides which
+	// content rules apply): it is remembered per blob and path.
 	var ask []string
-	seen := map[string]bool{}
+	paths := map[string][]string{} // blob → paths to judge
 	for i, f := range c.Files {
 		if excluded[i] {
 			continue
@@ -61,23 +63,27 @@ func (g *generatedBlobs) mark(c *gitlog.Commit, excluded []bool) error {
 		if b == "" {
 			continue
 		}
-		if _, ok := g.cache[b]; !ok && !seen[b] {
-			seen[b] = true
-			ask = append(ask, b)
+		if _, ok := g.cache[cacheKey(b, f.Path)]; !ok {
+			if _, asked := paths[b]; !asked {
+				ask = append(ask, b)
+			}
+			paths[b] = append(paths[b], f.Path)
 		}
 	}
 	if len(ask) > 0 {
-		if err := g.lookup(ask); err != nil {
+		if err := g.lookup(ask, paths); err != nil {
 			return err
 		}
 	}
 	for i, f := range c.Files {
 		if b := fileBlob(&f); b != "" && !excluded[i] {
-			excluded[i] = g.cache[b]
+			excluded[i] = g.cache[cacheKey(b, f.Path)]
 		}
 	}
 	return nil
 }
+
+func cacheKey(blob, path string) string { return blob + "\x00" + path }
 
 func fileBlob(f *gitlog.File) string {
 	if f.Binary || f.Submodule {
@@ -95,7 +101,7 @@ func fileBlob(f *gitlog.File) string {
 
 // lookup reads the blobs' heads. Requests are written on a goroutine so
 // that a large batch cannot deadlock against cat-file's output.
-func (g *generatedBlobs) lookup(blobs []string) error {
+func (g *generatedBlobs) lookup(blobs []string, paths map[string][]string) error {
 	if g.out == nil {
 		if err := g.start(); err != nil {
 			return err
@@ -114,45 +120,47 @@ func (g *generatedBlobs) lookup(blobs []string) error {
 		werr <- bw.Flush()
 	}()
 	for _, b := range blobs {
-		gen, err := g.read(b)
+		head, err := g.read(b)
 		if err != nil {
 			g.w.CloseWithError(err)
 			<-werr
 			return err
 		}
-		g.cache[b] = gen
+		for _, p := range paths[b] {
+			g.cache[cacheKey(b, p)] = exclude.GeneratedContent(p, head)
+		}
 	}
 	return <-werr
 }
 
-// read parses one "<id> <type> <size>\n<content>\n" response.
-func (g *generatedBlobs) read(want string) (bool, error) {
+// read parses one "<id> <type> <size>\n<content>\n" response and returns
+// the start of the content (valid until the next read).
+func (g *generatedBlobs) read(want string) ([]byte, error) {
 	line, err := g.br.ReadString('\n')
 	if err != nil {
-		return false, g.fail(fmt.Errorf("git cat-file stopped before blob %s: %w", want, err))
+		return nil, g.fail(fmt.Errorf("git cat-file stopped before blob %s: %w", want, err))
 	}
 	f := strings.Fields(line)
 	if len(f) == 2 && f[1] == "missing" {
-		return false, &gitcmd.Error{Kind: gitcmd.ErrMissingObject,
+		return nil, &gitcmd.Error{Kind: gitcmd.ErrMissingObject,
 			Msg: fmt.Sprintf("the repository is missing object %s; it is corrupt or incomplete: re-clone it or run `git fsck`", want)}
 	}
 	if len(f) != 3 || f[0] != want {
-		return false, fmt.Errorf("git cat-file answered %q for blob %s", strings.TrimSpace(line), want)
+		return nil, fmt.Errorf("git cat-file answered %q for blob %s", strings.TrimSpace(line), want)
 	}
 	size, err := strconv.ParseInt(f[2], 10, 64)
 	if err != nil {
-		return false, fmt.Errorf("git cat-file answered %q for blob %s", strings.TrimSpace(line), want)
+		return nil, fmt.Errorf("git cat-file answered %q for blob %s", strings.TrimSpace(line), want)
 	}
 	n := min(size, int64(len(g.head)))
 	if _, err := io.ReadFull(g.br, g.head[:n]); err != nil {
-		return false, g.fail(err)
+		return nil, g.fail(err)
 	}
-	gen := exclude.GeneratedHeader(g.head[:n])
 	// Skip the rest of the content and the newline after it.
 	if _, err := g.br.Discard(int(size - n + 1)); err != nil {
-		return false, g.fail(err)
+		return nil, g.fail(err)
 	}
-	return gen, nil
+	return g.head[:n], nil
 }
 
 // fail prefers git's own error (which names the cause) over a read error.

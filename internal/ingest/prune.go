@@ -19,7 +19,7 @@ import (
 
 // excludeRulesVersion changes whenever the built-in exclude rules change,
 // so that repositories imported under the old rules are re-imported.
-const excludeRulesVersion = 1
+const excludeRulesVersion = 2
 
 // pruneChunk is how many unreachable commits are deleted per transaction.
 const pruneChunk = 1000
