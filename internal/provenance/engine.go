@@ -315,9 +315,33 @@ func (e *Engine) replay(ctx context.Context, order []todo, keep map[string]bool,
 		diff.Close()
 		pr.CloseWithError(io.ErrClosedPipe)
 	}()
-	r := gitlog.NewReader(diff)
+	// Parse on its own goroutine: git, the parser and the engine overlap.
+	type parsed struct {
+		c   *gitlog.Commit
+		err error
+	}
+	commits := make(chan parsed, 64)
+	go func() {
+		defer close(commits)
+		r := gitlog.NewReader(diff)
+		for {
+			c, err := r.Next()
+			select {
+			case commits <- parsed{c, err}:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
 	for _, t := range order {
-		c, err := r.Next()
+		p, ok := <-commits
+		if !ok {
+			return ctx.Err()
+		}
+		c, err := p.c, p.err
 		if err == io.EOF {
 			return fmt.Errorf("provenance: git diff-tree ended before commit %s: %w", t.sha, diffErr(diff))
 		}
