@@ -32,9 +32,11 @@ const headerFields = 9
 // DiffTreeArgs returns the git arguments of the stream the Reader parses:
 // commits named one per line on stdin, each with a header (also for merges
 // and commits with an empty diff), root commits diffed against the empty
-// tree, rename detection as `git log` does it, NUL-terminated raw and
-// numstat entries, then the -U0 patch, whose hunk headers the Reader keeps
-// (File.Hunks). Merge commits get no diff, as in `git log --numstat`.
+// tree, rename detection as `git log` does it, NUL-terminated raw entries,
+// then the -U0 patch, whose hunk headers the Reader keeps (File.Hunks) and
+// counts (File.Additions, File.Deletions: what --numstat would print, which
+// git would compute with a second diff of every file). Merge commits get
+// no diff, as in `git log --numstat`.
 //
 // The diff algorithm is pinned to git's default (Myers with the indent
 // heuristic), whatever the user's configuration says: it is what
@@ -43,7 +45,7 @@ func DiffTreeArgs() []string {
 	return []string{
 		"-c", "core.quotePath=false",
 		"diff-tree", "--stdin", "--always", "--root", "-r", "-M",
-		"--raw", "--no-abbrev", "--numstat", "-z", "--no-color", "--no-ext-diff", "--no-textconv",
+		"--raw", "--no-abbrev", "-z", "--no-color", "--no-ext-diff", "--no-textconv",
 		"-p", "-U0", "--diff-algorithm=myers", "--indent-heuristic",
 		"--date=raw", "--format=" + Format,
 	}
@@ -179,6 +181,7 @@ func (r *Reader) Next() (*Commit, error) {
 		}
 		c.Files = append(c.Files, f)
 	}
+	numstat := len(c.Files) > 0
 	if len(c.Files) == 0 && len(raws) > 0 {
 		// A stream without --numstat: the raw entries are the files.
 		for _, rw := range raws {
@@ -199,6 +202,19 @@ func (r *Reader) Next() (*Commit, error) {
 	if patch {
 		if err := r.readPatch(c); err != nil {
 			return nil, fmt.Errorf("commit %s: %w", c.SHA, err)
+		}
+		if !numstat {
+			for i := range c.Files {
+				f := &c.Files[i]
+				f.Additions, f.Deletions = 0, 0
+				if f.Binary {
+					continue
+				}
+				for _, h := range f.Hunks {
+					f.Additions += h.NewLines
+					f.Deletions += h.OldLines
+				}
+			}
 		}
 	}
 	return c, nil
@@ -234,7 +250,12 @@ func (r *Reader) readPatch(c *Commit) error {
 				}
 			}
 			sections++
-		case line[0] == '@' && bytes.HasPrefix(line, []byte("@@ -")):
+		case bytes.HasPrefix(line, []byte("Binary files ")):
+			if file < 0 {
+				return fmt.Errorf("%w: binary marker before any patch section", ErrFormat)
+			}
+			c.Files[file].Binary = true
+		case len(line) > 0 && line[0] == '@' && bytes.HasPrefix(line, []byte("@@ -")):
 			if file < 0 {
 				return fmt.Errorf("%w: hunk before any patch section", ErrFormat)
 			}

@@ -411,58 +411,83 @@ func (s *Syncer) replay(ctx context.Context, git *gitcmd.Runner, eng *provenance
 		saveDone <- err
 	}()
 
-	var gen *generatedBlobs
-	if rules.ChecksGenerated() {
-		gen = newGeneratedBlobs(ctx, git)
+	// Exclusions (which may read blobs) and batching run on a goroutine of
+	// their own, so the engine never waits for cat-file.
+	type replayed struct {
+		c     *gitlog.Commit
+		files []provenance.Counts
 	}
-	batch := make([]store.Commit, 0, batchSize)
-	replayErr := eng.Replay(ctx, revs, keepTrees(tips), func(c *gitlog.Commit, files []provenance.Counts) error {
-		if c.BadDate {
-			s.logger().Warn("commit has a date git cannot print; stored as 1970-01-01T00:00:00Z", "repo", repo.Name, "commit", c.SHA)
+	commits := make(chan replayed, 256)
+	stageDone := make(chan error, 1)
+	go func() {
+		var gen *generatedBlobs
+		if rules.ChecksGenerated() {
+			gen = newGeneratedBlobs(ctx, git)
 		}
-		excluded := make([]bool, len(c.Files))
-		for i, f := range c.Files {
-			excluded[i] = rules.Excluded(f.Path, f.Binary)
+		batch := make([]store.Commit, 0, batchSize)
+		var err error
+		for r := range commits {
+			if err != nil {
+				continue // drain after a failure
+			}
+			c := r.c
+			if c.BadDate {
+				s.logger().Warn("commit has a date git cannot print; stored as 1970-01-01T00:00:00Z", "repo", repo.Name, "commit", c.SHA)
+			}
+			excluded := make([]bool, len(c.Files))
+			for i, f := range c.Files {
+				excluded[i] = rules.Excluded(f.Path, f.Binary)
+			}
+			if gen != nil {
+				if err = gen.mark(c, excluded); err != nil {
+					cancel()
+					continue
+				}
+			}
+			sc := toStore(c, excluded)
+			for i, fc := range r.files {
+				if excluded[i] {
+					continue
+				}
+				sc.Hunks += fc.Hunks
+				sc.HALOC += fc.HALOC
+				sc.NewWork += fc.NewWork
+				sc.LegacyRefactor += fc.LegacyRefactor
+				sc.HelpOthers += fc.HelpOthers
+				sc.Rework += fc.Rework
+			}
+			sc.Outlier = sc.HALOC > outlier
+			batch = append(batch, sc)
+			if len(batch) == batchSize {
+				batches <- batch
+				batch = make([]store.Commit, 0, batchSize)
+			}
 		}
 		if gen != nil {
-			if err := gen.mark(c, excluded); err != nil {
-				return err
+			if cerr := gen.close(); cerr != nil && err == nil {
+				err = cerr
 			}
 		}
-		sc := toStore(c, excluded)
-		for i, fc := range files {
-			if excluded[i] {
-				continue
-			}
-			sc.Hunks += fc.Hunks
-			sc.HALOC += fc.HALOC
-			sc.NewWork += fc.NewWork
-			sc.LegacyRefactor += fc.LegacyRefactor
-			sc.HelpOthers += fc.HelpOthers
-			sc.Rework += fc.Rework
+		// Save what was replayed before any failure: those commits are
+		// complete.
+		if len(batch) > 0 && ctx.Err() == nil {
+			batches <- batch
 		}
-		sc.Outlier = sc.HALOC > outlier
-		batch = append(batch, sc)
-		if len(batch) == batchSize {
-			select {
-			case batches <- batch:
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-			batch = make([]store.Commit, 0, batchSize)
+		close(batches)
+		stageDone <- err
+	}()
+	replayErr := eng.Replay(ctx, revs, keepTrees(tips), func(c *gitlog.Commit, files []provenance.Counts) error {
+		select {
+		case commits <- replayed{c, files}:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
 		}
-		return nil
 	})
-	if gen != nil {
-		if err := gen.close(); err != nil && replayErr == nil {
-			replayErr = err
-		}
+	close(commits)
+	if err := <-stageDone; err != nil && (replayErr == nil || errors.Is(replayErr, context.Canceled)) {
+		replayErr = err // the cause, rather than the cancellation it caused
 	}
-	// Save what was replayed before any failure: those commits are complete.
-	if len(batch) > 0 && ctx.Err() == nil {
-		batches <- batch
-	}
-	close(batches)
 	if err := <-saveDone; err != nil {
 		return imported, fmt.Errorf("import %s: %w", repo.Name, err)
 	}

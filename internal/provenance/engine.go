@@ -37,6 +37,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"strings"
 	"time"
 
@@ -110,6 +111,9 @@ type Engine struct {
 
 	// Stats counts the work done, for logs and tests.
 	Stats Stats
+	// DiffProcs overrides the number of diff-tree processes (default: one
+	// per core, at most four).
+	DiffProcs int
 }
 
 // Stats counts what a replay did.
@@ -290,63 +294,39 @@ func (e *Engine) replay(ctx context.Context, order []todo, keep map[string]bool,
 		defer ms.close()
 	}
 
-	pr, pw := io.Pipe()
-	go func() {
-		var b strings.Builder
-		for i, t := range order {
-			b.WriteString(t.sha)
-			b.WriteByte('\n')
-			if b.Len() >= 32<<10 || i == len(order)-1 {
-				if _, err := io.WriteString(pw, b.String()); err != nil {
-					pw.CloseWithError(err)
-					return
-				}
-				b.Reset()
+	// The diffs come from several diff-tree processes, each given every
+	// n-th chunk of the order, read ahead and parsed on goroutines; the
+	// engine takes the chunks back in order. Diffing is most of the work
+	// and each process uses one core.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	streams := make([]*diffStream, e.diffProcs(len(order)))
+	for i := range streams {
+		var shas []string
+		for k := i * diffChunk; k < len(order); k += len(streams) * diffChunk {
+			for _, t := range order[k:min(k+diffChunk, len(order))] {
+				shas = append(shas, t.sha)
 			}
 		}
-		pw.Close()
-	}()
-	diff, err := e.git.Stream(ctx, pr, gitlog.DiffTreeArgs()...)
-	if err != nil {
-		pr.CloseWithError(err)
-		return err
-	}
-	defer func() {
-		diff.Close()
-		pr.CloseWithError(io.ErrClosedPipe)
-	}()
-	// Parse on its own goroutine: git, the parser and the engine overlap.
-	type parsed struct {
-		c   *gitlog.Commit
-		err error
-	}
-	commits := make(chan parsed, 64)
-	go func() {
-		defer close(commits)
-		r := gitlog.NewReader(diff)
-		for {
-			c, err := r.Next()
-			select {
-			case commits <- parsed{c, err}:
-			case <-ctx.Done():
-				return
-			}
-			if err != nil {
-				return
-			}
+		ds, err := startDiffStream(ctx, e.git, shas)
+		if err != nil {
+			return err
 		}
-	}()
-	for _, t := range order {
-		p, ok := <-commits
+		defer ds.close()
+		streams[i] = ds
+	}
+	for n, t := range order {
+		ds := streams[(n/diffChunk)%len(streams)]
+		p, ok := <-ds.commits
 		if !ok {
 			return ctx.Err()
 		}
 		c, err := p.c, p.err
 		if err == io.EOF {
-			return fmt.Errorf("provenance: git diff-tree ended before commit %s: %w", t.sha, diffErr(diff))
+			return fmt.Errorf("provenance: git diff-tree ended before commit %s: %w", t.sha, ds.diff.Close())
 		}
 		if err != nil {
-			if de := diffErr(diff); de != nil {
+			if de := ds.diff.Close(); de != nil {
 				return de
 			}
 			return err
@@ -387,9 +367,75 @@ func (e *Engine) replay(ctx context.Context, order []todo, keep map[string]bool,
 	return nil
 }
 
-// diffErr closes the stream and returns git's error, if it failed.
-func diffErr(s *gitcmd.Stream) error {
-	return s.Close()
+// diffChunk is how many consecutive commits one diff-tree process gets.
+const diffChunk = 256
+
+// diffProcs is how many diff-tree processes to run: one per core, at most
+// four, and one for a short replay.
+func (e *Engine) diffProcs(commits int) int {
+	n := min(runtime.NumCPU(), 4, (commits+diffChunk-1)/diffChunk)
+	if e.DiffProcs > 0 {
+		n = e.DiffProcs
+	}
+	return max(n, 1)
+}
+
+// diffStream is one diff-tree process and the commits parsed from it.
+type diffStream struct {
+	diff    *gitcmd.Stream
+	pr      *io.PipeReader
+	commits chan parsed
+}
+
+type parsed struct {
+	c   *gitlog.Commit
+	err error
+}
+
+func startDiffStream(ctx context.Context, git *gitcmd.Runner, shas []string) (*diffStream, error) {
+	pr, pw := io.Pipe()
+	go func() {
+		var b strings.Builder
+		for i, sha := range shas {
+			b.WriteString(sha)
+			b.WriteByte('\n')
+			if b.Len() >= 32<<10 || i == len(shas)-1 {
+				if _, err := io.WriteString(pw, b.String()); err != nil {
+					pw.CloseWithError(err)
+					return
+				}
+				b.Reset()
+			}
+		}
+		pw.Close()
+	}()
+	diff, err := git.Stream(ctx, pr, gitlog.DiffTreeArgs()...)
+	if err != nil {
+		pr.CloseWithError(err)
+		return nil, err
+	}
+	ds := &diffStream{diff: diff, pr: pr, commits: make(chan parsed, readAhead)}
+	go func() {
+		defer close(ds.commits)
+		r := gitlog.NewReader(diff)
+		for {
+			c, err := r.Next()
+			select {
+			case ds.commits <- parsed{c, err}:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	return ds, nil
+}
+
+func (ds *diffStream) close() {
+	ds.diff.Close()
+	ds.pr.CloseWithError(io.ErrClosedPipe)
 }
 
 // setTree records a replayed commit's tree if anything will need it.

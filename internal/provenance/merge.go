@@ -20,17 +20,35 @@ import (
 // combined diff, which diffs only those files). Both run as long-lived
 // processes fed the merges in replay order.
 
-// mergeStreams are the two side processes.
+// mergeStreams are the two side processes. Their output is read ahead on
+// goroutines, so that git works on later merges while the engine replays
+// the commits in between.
 type mergeStreams struct {
 	first    *gitcmd.Stream
 	combined *gitcmd.Stream
-	fr       *gitlog.Reader
-	cr       *combinedReader
+	firsts   chan firstRec
+	combs    chan combRec
 	feeds    []*io.PipeWriter
+	cancel   context.CancelFunc
 }
 
+type firstRec struct {
+	c   *gitlog.Commit
+	err error
+}
+
+type combRec struct {
+	sha   string
+	files []*combinedFile
+	err   error
+}
+
+// readAhead is how many merges each side stream may run ahead.
+const readAhead = 1024
+
 func (e *Engine) startMergeStreams(ctx context.Context, merges []todo) (*mergeStreams, error) {
-	ms := &mergeStreams{}
+	ctx, cancel := context.WithCancel(ctx)
+	ms := &mergeStreams{cancel: cancel}
 	feed := func() io.Reader {
 		pr, pw := io.Pipe()
 		ms.feeds = append(ms.feeds, pw)
@@ -60,12 +78,43 @@ func (e *Engine) startMergeStreams(ctx context.Context, merges []todo) (*mergeSt
 		ms.close()
 		return nil, err
 	}
-	ms.fr = gitlog.NewReader(ms.first)
-	ms.cr = &combinedReader{br: bufio.NewReaderSize(ms.combined, 64<<10)}
+	ms.firsts = make(chan firstRec, readAhead)
+	ms.combs = make(chan combRec, readAhead)
+	go func() {
+		defer close(ms.firsts)
+		fr := gitlog.NewReader(ms.first)
+		for {
+			c, err := fr.Next()
+			select {
+			case ms.firsts <- firstRec{c, err}:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	go func() {
+		defer close(ms.combs)
+		cr := &combinedReader{br: bufio.NewReaderSize(ms.combined, 64<<10)}
+		for {
+			sha, files, err := cr.next()
+			select {
+			case ms.combs <- combRec{sha, files, err}:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
 	return ms, nil
 }
 
 func (ms *mergeStreams) close() {
+	ms.cancel()
 	for _, s := range []*gitcmd.Stream{ms.first, ms.combined} {
 		if s != nil {
 			s.Close()
@@ -83,28 +132,34 @@ type mergeDiff struct {
 }
 
 func (ms *mergeStreams) next(sha string) (*mergeDiff, error) {
-	c, err := ms.fr.Next()
-	if err != nil {
+	fr, ok := <-ms.firsts
+	if !ok {
+		return nil, context.Canceled
+	}
+	if fr.err != nil {
 		if cerr := ms.first.Close(); cerr != nil {
 			return nil, cerr
 		}
-		return nil, fmt.Errorf("provenance: first-parent diff of %s: %w", sha, err)
+		return nil, fmt.Errorf("provenance: first-parent diff of %s: %w", sha, fr.err)
 	}
-	if c.SHA != sha {
-		return nil, fmt.Errorf("provenance: first-parent diff printed %s, expected %s", c.SHA, sha)
+	if fr.c.SHA != sha {
+		return nil, fmt.Errorf("provenance: first-parent diff printed %s, expected %s", fr.c.SHA, sha)
 	}
-	csha, files, err := ms.cr.next()
-	if err != nil {
+	cr, ok := <-ms.combs
+	if !ok {
+		return nil, context.Canceled
+	}
+	if cr.err != nil {
 		if cerr := ms.combined.Close(); cerr != nil {
 			return nil, cerr
 		}
-		return nil, fmt.Errorf("provenance: combined diff of %s: %w", sha, err)
+		return nil, fmt.Errorf("provenance: combined diff of %s: %w", sha, cr.err)
 	}
-	if csha != sha {
-		return nil, fmt.Errorf("provenance: combined diff printed %s, expected %s", csha, sha)
+	if cr.sha != sha {
+		return nil, fmt.Errorf("provenance: combined diff printed %s, expected %s", cr.sha, sha)
 	}
-	m := &mergeDiff{first: c.Files, combined: map[string]*combinedFile{}}
-	for _, f := range files {
+	m := &mergeDiff{first: fr.c.Files, combined: map[string]*combinedFile{}}
+	for _, f := range cr.files {
 		m.combined[f.path] = f
 	}
 	return m, nil
