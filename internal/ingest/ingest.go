@@ -358,13 +358,10 @@ func (s *Syncer) replay(ctx context.Context, git *gitcmd.Runner, eng *provenance
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	revs := revListInput(tips, done)
-	total, err := countRevs(ctx, git, revs)
-	if err != nil {
-		return 0, err
-	}
-	s.emit(Event{Repo: repo.Name, Phase: PhaseImport, Total: total})
-	if total == 0 {
-		return 0, nil
+	var total int64
+	eng.Started = func(n int) {
+		total = int64(n)
+		s.emit(Event{Repo: repo.Name, Phase: PhaseImport, Total: total})
 	}
 	batchSize := s.BatchSize
 	if batchSize <= 0 {
@@ -516,25 +513,6 @@ func revListInput(tips, done map[string]string) string {
 		}
 	}
 	return b.String()
-}
-
-func countRevs(ctx context.Context, git *gitcmd.Runner, revs string) (int64, error) {
-	st, err := git.Stream(ctx, strings.NewReader(revs), "rev-list", "--stdin", "--ignore-missing", "--count")
-	if err != nil {
-		return 0, err
-	}
-	out, rerr := io.ReadAll(io.LimitReader(st, 64))
-	if err := st.Close(); err != nil {
-		return 0, err
-	}
-	if rerr != nil {
-		return 0, rerr
-	}
-	var n int64
-	if _, err := fmt.Sscan(string(out), &n); err != nil {
-		return 0, fmt.Errorf("git rev-list --count printed %q", out)
-	}
-	return n, nil
 }
 
 // readTips returns ref → commit SHA for the refs a sync covers: all branches

@@ -160,13 +160,13 @@ func (e *Engine) followRenames(ctx context.Context, c *gitlog.Commit, parent tre
 	if len(c.Parents) != 1 {
 		return nil
 	}
-	var sources []string
+	var sources []candidatePath
 	renames, dests := 0, 0
 	global := map[string]string{} // new path → its global source
 	for i := range c.Files {
 		f := &c.Files[i]
 		if kindOf(f.OldMode) != 0 && (f.Status == 'D' || f.Status == 'R') {
-			sources = append(sources, cmp.Or(f.OldPath, f.Path))
+			sources = append(sources, candidatePath{cmp.Or(f.OldPath, f.Path), candidateBlob{f.OldBlob, kindOf(f.OldMode)}})
 		}
 		if kindOf(f.NewMode) != 0 && (f.Status == 'A' || f.Status == 'R') {
 			dests++
@@ -186,7 +186,7 @@ func (e *Engine) followRenames(ctx context.Context, c *gitlog.Commit, parent tre
 			continue
 		}
 		// Blame can only differ where a file another destination took
-		// could pair with this one; most cannot, by size alone.
+		// could pair with this one; most cannot.
 		contested, err := e.contested(ctx, c, u)
 		if err != nil {
 			return err
@@ -194,7 +194,7 @@ func (e *Engine) followRenames(ctx context.Context, c *gitlog.Commit, parent tre
 		if !contested {
 			continue
 		}
-		src, err := e.findRename(ctx, c.Parents[0], c.SHA, u.path, sources)
+		src, err := e.renameSource(ctx, c.Parents[0], c.SHA, u.path, u.e.blob, u.e.kind, sources)
 		if err != nil {
 			return err
 		}
@@ -223,30 +223,124 @@ func (e *Engine) followRenames(ctx context.Context, c *gitlog.Commit, parent tre
 }
 
 // contested reports whether a rename source that the commit diff gave to
-// another destination could pair with u by size: only such a source can
-// make blame's single-destination rename detection answer differently
-// (an unpaired deleted file that could pair with u would have been paired
+// another destination could pair with u: only such a source can make
+// blame's single-destination rename detection answer differently (an
+// unpaired deleted file that could pair with u would have been paired
 // with it).
 func (e *Engine) contested(ctx context.Context, c *gitlog.Commit, u *update) (bool, error) {
-	if u.e.kind != kindFile {
-		return true, nil // symlinks are small; ask git
-	}
-	size, err := e.sizes.size(ctx, u.e.blob)
-	if err != nil {
-		return false, err
-	}
+	var sources []candidateBlob
 	for i := range c.Files {
 		f := &c.Files[i]
 		if f.Status != 'R' || f.Path == u.path || kindOf(f.OldMode) == 0 {
 			continue
 		}
-		s, err := e.sizes.size(ctx, f.OldBlob)
+		sources = append(sources, candidateBlob{f.OldBlob, kindOf(f.OldMode)})
+	}
+	return e.mayRename(ctx, sources, u.e.blob, u.e.kind)
+}
+
+// candidateBlob is a possible rename source.
+type candidateBlob struct {
+	blob string
+	kind kind
+}
+
+// mayRename reports whether git's rename detection could pair any of the
+// sources with the destination blob: an identical blob, or two regular
+// files whose similarity comes near git's threshold (computed here as git
+// computes it, with a margin). Symlinks are renamed only when identical.
+func (e *Engine) mayRename(ctx context.Context, sources []candidateBlob, blob string, k kind) (bool, error) {
+	var dst *signature
+	for _, s := range sources {
+		if s.blob == blob {
+			return true, nil
+		}
+		if s.kind != kindFile || k != kindFile {
+			continue
+		}
+		if dst == nil {
+			var err error
+			if dst, err = e.blobs.signature(ctx, blob); err != nil {
+				return false, err
+			}
+			if dst == nil {
+				return true, nil // too large to judge here: ask git
+			}
+		}
+		src, err := e.blobs.signature(ctx, s.blob)
 		if err != nil {
 			return false, err
 		}
-		if mayPair(s, size) {
+		if src == nil || score(src, dst) >= askScore {
 			return true, nil
 		}
 	}
 	return false, nil
+}
+
+// renameSource answers blame's find_rename: which of the sources git's
+// rename detection pairs with path when path is the only destination. It
+// decides itself when the answer is clear-cut — one identical source; no
+// source near the threshold; or a single source near it, scoring at least
+// 75 % (which wins git's basename step and its inexact step alike) — with
+// the similarity computed as git computes it, and asks git otherwise.
+func (e *Engine) renameSource(ctx context.Context, from, to, path, blob string, k kind, sources []candidatePath) (string, error) {
+	var identical []string
+	for _, s := range sources {
+		if s.blob == blob && (s.kind == k || s.kind == kindFile && k == kindFile) {
+			identical = append(identical, s.path)
+		}
+	}
+	switch {
+	case len(identical) == 1:
+		return identical[0], nil
+	case len(identical) > 1:
+		return e.askRename(ctx, from, to, path, sources)
+	case k != kindFile:
+		return "", nil // symlinks are renamed only when identical
+	}
+	dst, err := e.blobs.signature(ctx, blob)
+	if err != nil {
+		return "", err
+	}
+	if dst == nil {
+		return e.askRename(ctx, from, to, path, sources)
+	}
+	best, near := "", 0
+	for _, s := range sources {
+		if s.kind != kindFile {
+			continue
+		}
+		src, err := e.blobs.signature(ctx, s.blob)
+		if err != nil {
+			return "", err
+		}
+		if src == nil {
+			return e.askRename(ctx, from, to, path, sources)
+		}
+		sc := score(src, dst)
+		if sc < askScore {
+			continue
+		}
+		near++
+		if near > 1 || sc < clearScore {
+			return e.askRename(ctx, from, to, path, sources)
+		}
+		best = s.path
+	}
+	return best, nil
+}
+
+// clearScore is the score from which a lone candidate wins outright: git's
+// basename step pairs at 75 %, its inexact step at 50 %.
+const clearScore = minimumScore + (maxScore-minimumScore)/2
+
+// askRename runs git's rename detection for the one destination.
+func (e *Engine) askRename(ctx context.Context, from, to, path string, sources []candidatePath) (string, error) {
+	paths := make([]string, len(sources))
+	for i, s := range sources {
+		paths[i] = s.path
+	}
+	e.Stats.RenameQueries++
+	return e.findRename(ctx, from, to, path, paths)
 }

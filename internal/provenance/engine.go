@@ -105,7 +105,7 @@ type Engine struct {
 	persons  []int32 // person id of each email
 	personID map[string]int32
 
-	sizes  blobSizes
+	blobs  blobReader
 	states map[string]*state // sha → tree, for commits with children to come
 	keep   map[string]bool   // commits whose trees outlive the replay
 
@@ -114,6 +114,9 @@ type Engine struct {
 	// DiffProcs overrides the number of diff-tree processes (default: one
 	// per core, at most four).
 	DiffProcs int
+	// Started, if set, is called with the number of commits a replay is
+	// about to replay.
+	Started func(commits int)
 }
 
 // Stats counts what a replay did.
@@ -124,7 +127,8 @@ type Stats struct {
 	// combined diffs that did not add up, binary versions turned text.
 	BlobDiffs int
 	// RenameQueries counts git processes asking which file a path was
-	// renamed from (blame's view of renames).
+	// renamed from (blame's view of renames), where the engine could not
+	// tell by itself.
 	RenameQueries int
 }
 
@@ -136,7 +140,7 @@ func New(git *gitcmd.Runner, opts Options) *Engine {
 	}
 	return &Engine{
 		git:      git,
-		sizes:    blobSizes{git: git},
+		blobs:    blobReader{git: git},
 		window:   int64(w / time.Second),
 		person:   opts.Person,
 		index:    map[string]uint32{},
@@ -209,10 +213,13 @@ func (e *Engine) Replay(ctx context.Context, revs string, keep map[string]bool, 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	e.keep = keep
-	defer e.sizes.close()
+	defer e.blobs.close()
 	order, err := e.order(ctx, revs)
 	if err != nil {
 		return err
+	}
+	if e.Started != nil {
+		e.Started(len(order))
 	}
 	if len(order) > 0 {
 		if err := e.replay(ctx, order, keep, fn); err != nil {

@@ -495,11 +495,29 @@ func (e *Engine) applyMerge(ctx context.Context, c *gitlog.Commit, m *mergeDiff)
 	}
 	me := e.intern(c.SHA, c.AuthorTime.Unix(), c.AuthorEmail)
 	t := parents[0]
-	var deleted []string // paths the first parent has and the merge not
+	// The merge's files: the first parent's, changed as the first-parent
+	// diff says. A parent's files the merge lacks are that parent's
+	// rename sources.
+	gone, added := map[string]bool{}, map[string]bool{}
 	for _, f := range m.first {
-		if f.Status == 'D' {
-			deleted = append(deleted, f.Path)
+		if f.Status == 'D' || kindOf(f.NewMode) == 0 {
+			gone[f.Path] = true
+		} else {
+			added[f.Path] = true
 		}
+	}
+	inMerge := func(p string) bool { return added[p] || (!gone[p] && parents[0].get(p) != nil) }
+	sources := make([][]candidatePath, len(parents))
+	deletedFrom := func(i int) []candidatePath {
+		if sources[i] == nil {
+			sources[i] = []candidatePath{}
+			parents[i].each(func(p string, pe *entry) {
+				if !inMerge(p) {
+					sources[i] = append(sources[i], candidatePath{p, candidateBlob{pe.blob, pe.kind}})
+				}
+			})
+		}
+		return sources[i]
 	}
 	for _, f := range m.first {
 		k := kindOf(f.NewMode)
@@ -507,7 +525,7 @@ func (e *Engine) applyMerge(ctx context.Context, c *gitlog.Commit, m *mergeDiff)
 			t = t.set(f.Path, nil)
 			continue
 		}
-		st, err := e.mergedFile(ctx, c, me, parents, deleted, f.Path, f.NewBlob, k, m.combined[f.Path])
+		st, err := e.mergedFile(ctx, c, me, parents, deletedFrom, f.Path, f.NewBlob, k, m.combined[f.Path])
 		if err != nil {
 			return fmt.Errorf("%q: %w", f.Path, err)
 		}
@@ -518,7 +536,7 @@ func (e *Engine) applyMerge(ctx context.Context, c *gitlog.Commit, m *mergeDiff)
 }
 
 // mergedFile returns the line origins of a merge's version of path.
-func (e *Engine) mergedFile(ctx context.Context, c *gitlog.Commit, me uint32, parents []tree, firstDeleted []string,
+func (e *Engine) mergedFile(ctx context.Context, c *gitlog.Commit, me uint32, parents []tree, deletedFrom func(int) []candidatePath,
 	path, blob string, k kind, cf *combinedFile) (*fileState, error) {
 	cands := make([]*candidate, len(parents))
 	// Pass 0: the same path in each parent; an identical version wins whole.
@@ -535,16 +553,7 @@ func (e *Engine) mergedFile(ctx context.Context, c *gitlog.Commit, me uint32, pa
 		if cands[i] != nil {
 			continue
 		}
-		var sources []string
-		if i == 0 {
-			sources = firstDeleted
-		} else {
-			var err error
-			if sources, err = e.deletedPaths(ctx, c.Parents[i], c.SHA); err != nil {
-				return nil, err
-			}
-		}
-		src, err := e.findRename(ctx, c.Parents[i], c.SHA, path, sources)
+		src, err := e.renameSource(ctx, c.Parents[i], c.SHA, path, blob, k, deletedFrom(i))
 		if err != nil {
 			return nil, err
 		}
@@ -619,20 +628,10 @@ func (e *Engine) mergedFile(ctx context.Context, c *gitlog.Commit, me uint32, pa
 	return fromOrigins(lines), nil
 }
 
-// deletedPaths lists the files a commit has and another does not.
-func (e *Engine) deletedPaths(ctx context.Context, from, to string) ([]string, error) {
-	out, err := e.git.Output(ctx, "-c", "core.quotePath=false", "diff-tree", "-r", "-z", "--name-only",
-		"--no-renames", "--diff-filter=D", from, to)
-	if err != nil {
-		return nil, err
-	}
-	var paths []string
-	for _, p := range bytes.Split(out, []byte{0}) {
-		if len(p) > 0 {
-			paths = append(paths, string(p))
-		}
-	}
-	return paths, nil
+// candidatePath is a possible rename source and its path.
+type candidatePath struct {
+	path string
+	candidateBlob
 }
 
 // maxRenameSources bounds the pathspec of a rename query; beyond it every
@@ -647,7 +646,6 @@ func (e *Engine) findRename(ctx context.Context, from, to, path string, sources 
 	if len(sources) == 0 {
 		return "", nil
 	}
-	e.Stats.RenameQueries++
 	args := []string{"-c", "core.quotePath=false", "diff-tree", "-r", "-z", "--raw", "--no-abbrev", "-M",
 		"--diff-filter=R", from, to, "--"}
 	if len(sources) <= maxRenameSources {
