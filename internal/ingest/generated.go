@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -17,6 +18,15 @@ import (
 // starts over (a verdict is cheap to recompute, memory is not free).
 const maxGeneratedCache = 200_000
 
+// verdict is whether a blob at a path is generated, and how many of its
+// first lines hold the bytes the verdict was judged on (0 when the whole
+// blob was): a later version that changes none of those lines has the
+// same start, so the same verdict, without reading it.
+type verdict struct {
+	generated bool
+	headLines int
+}
+
 // generatedBlobs tells whether blobs start with a generated-code marker,
 // reading them through one long-lived `git cat-file --batch` process and
 // remembering verdicts by blob id (the same blob is often seen again).
@@ -26,12 +36,13 @@ type generatedBlobs struct {
 	w     *io.PipeWriter
 	out   *gitcmd.Stream
 	br    *bufio.Reader
-	cache map[string]bool
+	cache map[string]verdict
 	head  []byte
+	size  int64 // of the blob last read
 }
 
 func newGeneratedBlobs(ctx context.Context, git *gitcmd.Runner) *generatedBlobs {
-	return &generatedBlobs{git: git, ctx: ctx, cache: map[string]bool{}, head: make([]byte, exclude.HeaderSize)}
+	return &generatedBlobs{git: git, ctx: ctx, cache: map[string]verdict{}, head: make([]byte, exclude.HeaderSize)}
 }
 
 // start launches cat-file on first use: a sync without text changes never
@@ -63,12 +74,18 @@ func (g *generatedBlobs) mark(c *gitlog.Commit, excluded []bool) error {
 		if b == "" {
 			continue
 		}
-		if _, ok := g.cache[cacheKey(b, f.Path)]; !ok {
-			if _, asked := paths[b]; !asked {
-				ask = append(ask, b)
-			}
-			paths[b] = append(paths[b], f.Path)
+		key := cacheKey(b, f.Path)
+		if _, ok := g.cache[key]; ok {
+			continue
 		}
+		if v, ok := g.inherit(&f); ok {
+			g.remember(key, v)
+			continue
+		}
+		if _, asked := paths[b]; !asked {
+			ask = append(ask, b)
+		}
+		paths[b] = append(paths[b], f.Path)
 	}
 	if len(ask) > 0 {
 		if err := g.lookup(ask, paths); err != nil {
@@ -77,10 +94,40 @@ func (g *generatedBlobs) mark(c *gitlog.Commit, excluded []bool) error {
 	}
 	for i, f := range c.Files {
 		if b := fileBlob(&f); b != "" && !excluded[i] {
-			excluded[i] = g.cache[cacheKey(b, f.Path)]
+			excluded[i] = g.cache[cacheKey(b, f.Path)].generated
 		}
 	}
 	return nil
+}
+
+// inherit returns the verdict of a modified file whose previous version
+// was judged on lines the hunks leave alone.
+func (g *generatedBlobs) inherit(f *gitlog.File) (verdict, bool) {
+	if f.Status != 'M' || len(f.Hunks) == 0 {
+		return verdict{}, false
+	}
+	old, ok := g.cache[cacheKey(f.OldBlob, f.Path)]
+	if !ok || old.headLines == 0 {
+		return verdict{}, false
+	}
+	// The first line the hunks touch: a hunk that only adds names the
+	// line after which it adds.
+	h := f.Hunks[0]
+	first := h.OldStart
+	if h.OldLines == 0 {
+		first++
+	}
+	if first <= old.headLines {
+		return verdict{}, false
+	}
+	return old, true
+}
+
+func (g *generatedBlobs) remember(key string, v verdict) {
+	if len(g.cache) >= maxGeneratedCache {
+		clear(g.cache)
+	}
+	g.cache[key] = v
 }
 
 func cacheKey(blob, path string) string { return blob + "\x00" + path }
@@ -107,9 +154,6 @@ func (g *generatedBlobs) lookup(blobs []string, paths map[string][]string) error
 			return err
 		}
 	}
-	if len(g.cache)+len(blobs) > maxGeneratedCache {
-		clear(g.cache)
-	}
 	werr := make(chan error, 1)
 	go func() {
 		bw := bufio.NewWriter(g.w)
@@ -126,8 +170,15 @@ func (g *generatedBlobs) lookup(blobs []string, paths map[string][]string) error
 			<-werr
 			return err
 		}
+		// The lines the verdict rests on: those within the head, the
+		// last one possibly cut. A blob no longer than the head has
+		// none to spare (appending to it changes its head).
+		lines := 0
+		if g.size > int64(len(head)) {
+			lines = bytes.Count(head, []byte{'\n'}) + 1
+		}
 		for _, p := range paths[b] {
-			g.cache[cacheKey(b, p)] = exclude.GeneratedContent(p, head)
+			g.remember(cacheKey(b, p), verdict{exclude.GeneratedContent(p, head), lines})
 		}
 	}
 	return <-werr
@@ -152,6 +203,7 @@ func (g *generatedBlobs) read(want string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("git cat-file answered %q for blob %s", strings.TrimSpace(line), want)
 	}
+	g.size = size
 	n := min(size, int64(len(g.head)))
 	if _, err := io.ReadFull(g.br, g.head[:n]); err != nil {
 		return nil, g.fail(err)

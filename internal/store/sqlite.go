@@ -47,7 +47,7 @@ func openSQLite(ctx context.Context, dsn string) (*DB, error) {
 	}
 	// BEGIN IMMEDIATE takes the write lock up front, so a transaction never
 	// fails half-way trying to upgrade a read lock held by another process.
-	w, err := sql.Open("sqlite", path+"?"+sqlitePragmas+"&_pragma=journal_mode(WAL)&_txlock=immediate")
+	w, err := sql.Open("sqlite", path+"?"+sqlitePragmas+"&_pragma=journal_mode(WAL)&_pragma=cache_size(-32768)&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("open SQLite database %s: %w", path, err)
 	}
