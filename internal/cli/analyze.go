@@ -6,6 +6,8 @@ import (
 	"io"
 	"net/url"
 	"os"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -126,12 +128,15 @@ func (a *app) sync(ctx context.Context, db *store.DB, t ingest.Target, batch int
 }
 
 func (a *app) printSummary(res ingest.Result) {
+	if hwm := peakRSS(); hwm > 0 {
+		a.logger.Debug("peak memory of this process", "rss_mib", hwm>>20)
+	}
 	state := "imported " + plural(res.Imported, "new commit")
 	if res.UpToDate {
 		state = "up to date"
 	}
 	if res.Reimported {
-		state += " (re-imported: exclude settings or .mailmap changed)"
+		state += " (re-imported: analysis settings, exclude rules or .mailmap changed)"
 	}
 	if res.Pruned > 0 {
 		state += fmt.Sprintf(", removed %s no branch or tag reaches any more", plural(res.Pruned, "commit"))
@@ -225,4 +230,21 @@ func plural(n int64, what string) string {
 		return "1 " + what
 	}
 	return fmt.Sprintf("%d %ss", n, what)
+}
+
+// peakRSS is the process's peak resident set size in bytes (Linux), or 0.
+func peakRSS() int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			if err == nil {
+				return kb << 10
+			}
+		}
+	}
+	return 0
 }

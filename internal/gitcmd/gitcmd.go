@@ -183,6 +183,7 @@ func start(ctx context.Context, inv invocation) (*Stream, error) {
 		s.release()
 		return nil, s.wrap(ErrOther, "cannot run git: "+err.Error(), err)
 	}
+	growPipe(stdout)
 	var stdinPipe io.WriteCloser
 	if inv.stdin != nil {
 		if stdinPipe, err = cmd.StdinPipe(); err != nil {

@@ -92,6 +92,12 @@ type File struct {
 	// OldMode and NewMode are git's octal modes ("100644", "120000", …;
 	// "000000" where the file does not exist).
 	OldMode, NewMode string
+	// Head is the start (up to HeadSize bytes) of an added text file,
+	// read from the patch, and Size its length in bytes; nil and 0 for
+	// any other file.
+	Head    []byte
+	Size    int64
+	headBad bool // a line too long to keep whole
 	// Hunks are the -U0 hunks git printed for the pair, in order. A type
 	// change (a file becoming a symlink, say) is printed by git as a
 	// deletion and a creation: its hunks are the deletion's, then the
@@ -99,6 +105,9 @@ type File struct {
 	// line counts as a line.
 	Hunks []Hunk
 }
+
+// HeadSize is how much of an added file File.Head keeps.
+const HeadSize = 4096
 
 // Hunk is one -U0 hunk header, "@@ -OldStart,OldLines +NewStart,NewLines @@".
 // With -U0, OldStart is the line before which lines are added when
@@ -115,11 +124,12 @@ type Reader struct {
 	br   *bufio.Reader
 	line int    // commits read, for error messages
 	long []byte // the start of the last over-long patch line
+	cut  bool   // the last line read was over-long and cut
 }
 
 // NewReader returns a Reader over r.
 func NewReader(r io.Reader) *Reader {
-	return &Reader{br: bufio.NewReaderSize(r, 64<<10)}
+	return &Reader{br: bufio.NewReaderSize(r, 256<<10)}
 }
 
 // ErrFormat reports output that does not follow DiffTreeArgs' format, for
@@ -265,6 +275,32 @@ func (r *Reader) readPatch(c *Commit) error {
 				return err
 			}
 			f.Hunks = append(f.Hunks, h)
+		case file >= 0 && c.Files[file].Status == 'A' && len(c.Files[file].Hunks) > 0 && len(line) > 0:
+			// An added file's lines: keep its start (File.Head).
+			f := &c.Files[file]
+			switch {
+			case r.cut:
+				f.headBad = true
+			case line[0] == '+':
+				f.Size += int64(len(line))
+				if room := HeadSize - len(f.Head); room > 0 {
+					f.Head = append(f.Head, line[1:min(len(line), room+1)]...)
+					if len(f.Head) < HeadSize {
+						f.Head = append(f.Head, '\n')
+					}
+				}
+			case line[0] == '\\':
+				// No newline at the end of the file.
+				f.Size--
+				if f.Size < HeadSize && len(f.Head) > 0 && f.Head[len(f.Head)-1] == '\n' {
+					f.Head = f.Head[:len(f.Head)-1]
+				}
+			}
+		}
+	}
+	for i := range c.Files {
+		if f := &c.Files[i]; f.headBad || f.Status != 'A' || f.Binary {
+			f.Head, f.Size = nil, 0
 		}
 	}
 	if len(c.Files) > 0 && (file != len(c.Files)-1 || sections != wantSections(&c.Files[file])) {
@@ -286,6 +322,7 @@ func wantSections(f *File) int {
 // caller, so only their first bytes matter: a long line is consumed
 // without being copied.
 func (r *Reader) readLine() ([]byte, error) {
+	r.cut = false
 	line, err := r.br.ReadSlice('\n')
 	if err == nil {
 		return line[:len(line)-1], nil
@@ -293,6 +330,7 @@ func (r *Reader) readLine() ([]byte, error) {
 	if err != bufio.ErrBufferFull {
 		return nil, err // io.EOF: the stream ended inside a line
 	}
+	r.cut = true
 	// A long line: keep its start (enough to classify it), drop the rest.
 	head := append(r.long[:0], line[:min(len(line), 256)]...)
 	r.long = head

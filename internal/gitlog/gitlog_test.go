@@ -269,3 +269,31 @@ func TestReaderOddDates(t *testing.T) {
 		t.Errorf("unprintable date: %s bad=%v committer %s", old.AuthorTime, old.BadDate, old.CommitterTime)
 	}
 }
+
+// TestReaderHead checks that an added file's start and size come out of
+// the patch exactly as git stores the blob.
+func TestReaderHead(t *testing.T) {
+	repo := gittest.New(t)
+	big := strings.Repeat("a line of forty characters, more or less\n", 300)
+	files := map[string]string{
+		"small.txt": "one\ntwo\n", "nonl.txt": "one\ntwo", "crlf.txt": "a\r\nb\r\n", "big.txt": big,
+		"bignonl.txt": big + "tail", "empty.txt": "",
+	}
+	repo.Commit("add", gittest.Person{}, time.Time{}, files)
+	commits := readAll(t, diffTree(t, repo.Dir))
+	if len(commits) != 1 {
+		t.Fatalf("%d commits", len(commits))
+	}
+	for _, f := range commits[0].Files {
+		want := files[f.Path]
+		if f.Size != int64(len(want)) {
+			t.Errorf("%s: size %d, want %d", f.Path, f.Size, len(want))
+		}
+		if len(want) > gitlog.HeadSize {
+			want = want[:gitlog.HeadSize]
+		}
+		if string(f.Head) != want {
+			t.Errorf("%s: head %q…, want %q…", f.Path, f.Head[:min(len(f.Head), 40)], want[:min(len(want), 40)])
+		}
+	}
+}

@@ -82,6 +82,11 @@ func (g *generatedBlobs) mark(c *gitlog.Commit, excluded []bool) error {
 			g.remember(key, v)
 			continue
 		}
+		if f.Head != nil || (f.Status == 'A' && f.Size == 0 && len(f.Hunks) == 0) {
+			// An added file: its start came with the patch.
+			g.remember(key, judge(f.Path, f.Head, f.Size))
+			continue
+		}
 		if _, asked := paths[b]; !asked {
 			ask = append(ask, b)
 		}
@@ -121,6 +126,22 @@ func (g *generatedBlobs) inherit(f *gitlog.File) (verdict, bool) {
 		return verdict{}, false
 	}
 	return old, true
+}
+
+// The patch must keep at least the start the rules read.
+const _ = uint(gitlog.HeadSize - exclude.HeaderSize)
+
+// judge is the verdict on a blob of size bytes starting with head.
+func judge(path string, head []byte, size int64) verdict {
+	head = head[:min(len(head), exclude.HeaderSize)]
+	// The lines the verdict rests on: those within the head, the last one
+	// possibly cut. A blob no longer than the head has none to spare
+	// (appending to it changes its head).
+	lines := 0
+	if size > int64(len(head)) {
+		lines = bytes.Count(head, []byte{'\n'}) + 1
+	}
+	return verdict{exclude.GeneratedContent(path, head), lines}
 }
 
 func (g *generatedBlobs) remember(key string, v verdict) {
@@ -170,15 +191,8 @@ func (g *generatedBlobs) lookup(blobs []string, paths map[string][]string) error
 			<-werr
 			return err
 		}
-		// The lines the verdict rests on: those within the head, the
-		// last one possibly cut. A blob no longer than the head has
-		// none to spare (appending to it changes its head).
-		lines := 0
-		if g.size > int64(len(head)) {
-			lines = bytes.Count(head, []byte{'\n'}) + 1
-		}
 		for _, p := range paths[b] {
-			g.remember(cacheKey(b, p), verdict{exclude.GeneratedContent(p, head), lines})
+			g.remember(cacheKey(b, p), judge(p, head, g.size))
 		}
 	}
 	return <-werr

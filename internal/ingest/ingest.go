@@ -204,7 +204,7 @@ func (s *Syncer) sync(ctx context.Context, t Target) (Result, error) {
 	// piecemeal).
 	settings := settingsFingerprint(ctx, git, dir, bare, t, s.Window, s.OutlierHALOC)
 	if (cp.Tips != nil || cp.Pending != nil || !repo.LastSyncedAt.IsZero()) && cp.Settings != settings {
-		s.logger().Info("exclude settings or .mailmap changed since the last import; importing the repository anew", "repo", name)
+		s.logger().Info("analysis settings, exclude rules or .mailmap changed since the last import; importing the repository anew", "repo", name)
 		if err := s.DB.ResetRepository(ctx, repo.ID); err != nil {
 			return res, err
 		}

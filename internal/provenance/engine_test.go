@@ -30,6 +30,9 @@ func TestMain(m *testing.M) {
 func replayAll(t testing.TB, dir string, opts Options) map[string]Counts {
 	t.Helper()
 	e := New(&gitcmd.Runner{Dir: dir}, opts)
+	// Several diff-tree processes, whatever the machine, so that the
+	// tests cover taking their chunks back in order.
+	e.DiffProcs, e.chunk = 3, 16
 	defer func() { t.Logf("replay: %+v", e.Stats) }()
 	got := map[string]Counts{}
 	tips := revs(t, dir)

@@ -97,7 +97,7 @@ func (e *Engine) startMergeStreams(ctx context.Context, merges []todo) (*mergeSt
 	}()
 	go func() {
 		defer close(ms.combs)
-		cr := &combinedReader{br: bufio.NewReaderSize(ms.combined, 64<<10)}
+		cr := &combinedReader{br: bufio.NewReaderSize(ms.combined, 256<<10)}
 		for {
 			sha, files, err := cr.next()
 			select {

@@ -1,0 +1,7 @@
+//go:build !linux
+
+package gitcmd
+
+import "io"
+
+func growPipe(io.Reader) {}
