@@ -33,13 +33,13 @@ package provenance
 
 import (
 	"bytes"
-	"os"
-	"strconv"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
