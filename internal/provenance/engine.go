@@ -114,7 +114,7 @@ type Engine struct {
 	// Stats counts the work done, for logs and tests.
 	Stats Stats
 	// DiffProcs overrides the number of diff-tree processes (default: one
-	// per two cores, at most four).
+	// per core, at most four).
 	DiffProcs int
 	// chunk overrides diffChunk (tests).
 	chunk int
@@ -382,13 +382,12 @@ func (e *Engine) replay(ctx context.Context, order []todo, keep map[string]bool,
 // diffChunk is how many consecutive commits one diff-tree process gets.
 const diffChunk = 256
 
-// diffProcs is how many diff-tree processes to run: one per two cores (the
-// other half runs the merge streams, the engine and the database; on two
-// cores a second diff-tree measured slower, as splitting costs git about
-// 17 % more CPU), at most four, and one for a short replay.
+// diffProcs is how many diff-tree processes to run: one per core, at most
+// four, and one for a short replay. (On two cores, two processes measured
+// faster than one, although splitting costs git about 17 % more CPU.)
 // SLUICE_DIFF_PROCS overrides it.
 func (e *Engine) diffProcs(commits int) int {
-	n := min(max(runtime.NumCPU()/2, 1), 4, (commits+e.chunkSize()-1)/e.chunkSize())
+	n := min(runtime.NumCPU(), 4, (commits+e.chunkSize()-1)/e.chunkSize())
 	if e.DiffProcs > 0 {
 		n = e.DiffProcs
 	}
