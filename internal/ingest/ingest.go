@@ -1,13 +1,14 @@
 // Package ingest syncs a Git repository into the store: it mirrors a remote
 // (or reads a local repository in place), finds the commits that are new
-// since the last completed sync, streams their numstat through git, and
-// saves them in batches, each in one transaction with the sync checkpoint.
+// since the last completed sync, replays them through the line provenance
+// engine (which streams their diffs from git), and saves them with their
+// figures in batches, each in one transaction with the sync checkpoint.
 //
-// A sync is restartable at any point: the checkpoint's tips move only when
-// a sync completes, every batch is an idempotent upsert, and commits already
-// stored are filtered out before git diffs them, so a re-run after a crash
-// does the missing work only and stores the same rows as an uninterrupted
-// run.
+// A sync is restartable at any point: the checkpoint's tips (and the line
+// provenance snapshot) move only when a sync completes, and every batch is
+// an idempotent upsert, so a re-run after a crash replays what the last
+// completed sync did not cover and stores the same rows as an
+// uninterrupted run.
 package ingest
 
 import (
@@ -36,14 +37,8 @@ import (
 	"github.com/sluicehq/sluice/internal/store"
 )
 
-// errStopped unblocks the feeder once diff-tree is gone.
-var errStopped = errors.New("import stopped")
-
 // DefaultBatchSize is the number of commits saved per transaction.
 const DefaultBatchSize = 500
-
-// lookupChunk is how many candidate SHAs are checked against the store at once.
-const lookupChunk = 1000
 
 // Syncer syncs repositories into a store.
 type Syncer struct {
