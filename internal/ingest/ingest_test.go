@@ -739,3 +739,49 @@ func TestGeneratedLargeFile(t *testing.T) {
 		}
 	})
 }
+
+// TestProvenanceSnapshotDamaged checks that a damaged or foreign snapshot
+// costs a full replay, with a warning, and never wrong figures.
+func TestProvenanceSnapshotDamaged(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		r := gittest.New(t)
+		r.ImportRealistic(gittest.RealisticOptions{Commits: 300, Seed: 5})
+		r.Git("checkout", "-q", "main") // the work tree's .mailmap, from the start
+		logs := &strings.Builder{}
+		s := syncer(t, db)
+		s.Logger = slog.New(slog.NewTextHandler(logs, nil))
+		target := ingest.Target{Location: r.Dir, Name: "d"}
+		if _, err := s.Sync(ctx, target); err != nil {
+			t.Fatal(err)
+		}
+		want := workRows(t, db, "d")
+		snaps, _ := filepath.Glob(filepath.Join(s.DataDir, "provenance", "*.snap"))
+		if len(snaps) != 1 {
+			t.Fatalf("snapshots: %v", snaps)
+		}
+		if err := os.WriteFile(snaps[0], []byte("sluice provenance 1\ngarbage"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		r.Write(map[string]string{"new.go": "package x\n"})
+		sha := r.Commit("one more", gittest.Person{}, time.Time{}, nil)
+		if _, err := s.Sync(ctx, target); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(logs.String(), "snapshot unreadable") {
+			t.Errorf("no warning about the damaged snapshot:\n%s", logs.String())
+		}
+		got := workRows(t, db, "d")
+		if len(got) != len(want)+1 {
+			t.Fatalf("%d rows after the damaged snapshot, want %d", len(got), len(want)+1)
+		}
+		for k, w := range want {
+			if got[k] != w {
+				t.Errorf("%s changed after a full replay: %v, was %v", k[:10], got[k], w)
+			}
+		}
+		if got[sha][2] != 1 {
+			t.Errorf("new commit: %v, want one line of new work", got[sha])
+		}
+	})
+}
