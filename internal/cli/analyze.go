@@ -29,10 +29,13 @@ func (a *app) analyzeCommand() *cobra.Command {
 		Use:   "analyze PATH|URL",
 		Short: "Import a Git repository (again: only what is new)",
 		Long: `Adds the repository if it is new and imports its history: every commit of
-every branch and tag (each once), with the mailmap applied and numstat per
-file. Remote repositories are mirrored under the data dir; local ones are
-read in place and never modified. Running it again imports only new commits,
-and continues an interrupted run where it stopped.
+every branch and tag (each once), with the mailmap applied, lines added and
+removed per file, and each commit's hunks, HALOC and work types (new work,
+legacy refactor, help others, rework), which line provenance computes as
+git blame would (check them with sluice verify). Remote repositories are
+mirrored under the data dir; local ones are read in place and never
+modified. Running it again imports only new commits, and continues an
+interrupted run (replaying from the last completed sync).
 
 Credentials come from the source in sluice.yaml whose url is the longest
 prefix of the repository URL (token for HTTPS, ssh_key_file and
