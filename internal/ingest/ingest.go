@@ -437,17 +437,14 @@ func (s *Syncer) replay(ctx context.Context, git *gitcmd.Runner, eng *provenance
 				}
 			}
 			sc := toStore(c, excluded)
+			var w provenance.Counts
 			for i, fc := range r.files {
-				if excluded[i] {
-					continue
+				if !excluded[i] {
+					w.Add(fc)
 				}
-				sc.Hunks += fc.Hunks
-				sc.HALOC += fc.HALOC
-				sc.NewWork += fc.NewWork
-				sc.LegacyRefactor += fc.LegacyRefactor
-				sc.HelpOthers += fc.HelpOthers
-				sc.Rework += fc.Rework
 			}
+			sc.Hunks, sc.HALOC, sc.NewWork = w.Hunks, w.HALOC, w.NewWork
+			sc.LegacyRefactor, sc.HelpOthers, sc.Rework = w.LegacyRefactor, w.HelpOthers, w.Rework
 			sc.Outlier = sc.HALOC > outlier
 			batch = append(batch, sc)
 			if len(batch) == batchSize {
