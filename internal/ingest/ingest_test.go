@@ -760,7 +760,7 @@ func TestProvenanceSnapshotDamaged(t *testing.T) {
 		if len(snaps) != 1 {
 			t.Fatalf("snapshots: %v", snaps)
 		}
-		if err := os.WriteFile(snaps[0], []byte("sluice provenance 1\ngarbage"), 0o600); err != nil {
+		if err := os.WriteFile(snaps[0], []byte("sluice provenance 2\ngarbage"), 0o600); err != nil {
 			t.Fatal(err)
 		}
 		r.Write(map[string]string{"new.go": "package x\n"})

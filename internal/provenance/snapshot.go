@@ -2,7 +2,7 @@ package provenance
 
 import (
 	"bufio"
-	"compress/flate"
+	"compress/gzip"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/sluicehq/sluice/internal/gitcmd"
 )
@@ -20,8 +21,8 @@ import (
 // two tips share. Only the origin commits some kept line refers to are
 // written, with their author time and email.
 //
-// Layout (after the magic, DEFLATE-compressed, integers as uvarints,
-// strings as length + bytes):
+// Layout (after the magic, gzip-compressed — its CRC catches a damaged
+// file —, integers as uvarints, strings as length + bytes):
 //
 //	meta
 //	emails:  n, email…
@@ -31,7 +32,7 @@ import (
 //	leaves:  n, (path, blob, kind, state, next+1)…
 //	nodes:   n, (bitmap, (kind of kid: 0 node/1 leaf, index)…)…
 //	kept:    n, (sha, root+1, size)…
-const magic = "sluice provenance 1\n"
+const magic = "sluice provenance 2\n"
 
 // ErrSnapshot reports a snapshot that cannot be read: the caller replays
 // from scratch instead.
@@ -82,7 +83,7 @@ func (e *Engine) Save(w io.Writer, meta []byte) error {
 	if _, err := io.WriteString(w, magic); err != nil {
 		return err
 	}
-	fw, err := flate.NewWriter(w, flate.BestSpeed)
+	fw, err := gzip.NewWriterLevel(w, gzip.BestSpeed)
 	if err != nil {
 		return err
 	}
@@ -285,13 +286,18 @@ func (s *snapReader) str() string {
 	if s.err != nil {
 		return ""
 	}
-	b := make([]byte, n)
-	if _, err := io.ReadFull(s.r, b); err != nil {
-		s.err = err
+	// Grow with the data actually read: a damaged length must not
+	// allocate gigabytes.
+	var b strings.Builder
+	if m, err := io.CopyN(&b, s.r, int64(n)); err != nil || m != int64(n) {
+		s.err = cmpErr(err)
 		return ""
 	}
-	return string(b)
+	return b.String()
 }
+
+// capHint bounds a preallocation sized by a count read from the file.
+func capHint(n uint64) int { return int(min(n, 1<<12)) }
 
 // Load reads a snapshot written by Save into a new engine and returns it
 // with the snapshot's meta. A snapshot that cannot be read is ErrSnapshot.
@@ -300,23 +306,31 @@ func Load(r io.Reader, git *gitcmd.Runner, opts Options) (*Engine, []byte, error
 	if _, err := io.ReadFull(r, head); err != nil || string(head) != magic {
 		return nil, nil, fmt.Errorf("%w: not a snapshot", ErrSnapshot)
 	}
-	sr := &snapReader{r: bufio.NewReaderSize(flate.NewReader(r), 256<<10)}
+	zr, err := gzip.NewReader(r)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %v", ErrSnapshot, err)
+	}
+	sr := &snapReader{r: bufio.NewReaderSize(zr, 256<<10)}
 	e := New(git, opts)
 	meta := []byte(sr.str())
 	const max = 1 << 40
-	emails := make([]string, sr.uint(1<<31))
-	for i := range emails {
-		emails[i] = sr.str()
+	nEmails := sr.uint(1 << 31)
+	emails := make([]string, 0, capHint(nEmails))
+	for range nEmails {
+		if emails = append(emails, sr.str()); sr.err != nil {
+			return nil, nil, fmt.Errorf("%w: %v", ErrSnapshot, sr.err)
+		}
 	}
-	origins := make([]uint32, sr.uint(1<<31))
-	for i := range origins {
+	nOrigins := sr.uint(1 << 31)
+	origins := make([]uint32, 0, capHint(nOrigins))
+	for range nOrigins {
 		sha := sr.str()
 		t := sr.int()
 		em := sr.uint(uint64(len(emails)))
 		if sr.err != nil || int(em) >= len(emails) {
 			return nil, nil, fmt.Errorf("%w: %v", ErrSnapshot, cmpErr(sr.err))
 		}
-		origins[i] = e.intern(sha, t, emails[em])
+		origins = append(origins, e.intern(sha, t, emails[em]))
 	}
 	origin := func() uint32 {
 		o := sr.uint(uint64(len(origins)))
@@ -326,8 +340,9 @@ func Load(r io.Reader, git *gitcmd.Runner, opts Options) (*Engine, []byte, error
 		}
 		return origins[o]
 	}
-	states := make([]*fileState, sr.uint(1<<40))
-	for i := range states {
+	nStates := sr.uint(1 << 40)
+	states := make([]*fileState, 0, capHint(nStates))
+	for i := range int(nStates) {
 		switch sr.uint(1) {
 		case 1:
 			d := &deferred{}
@@ -336,27 +351,32 @@ func Load(r io.Reader, git *gitcmd.Runner, opts Options) (*Engine, []byte, error
 			}
 			d.oldBlob, d.newBlob = sr.str(), sr.str()
 			d.origin = origin()
-			states[i] = &fileState{deferred: d}
+			states = append(states, &fileState{deferred: d})
 		default:
 			f := &fileState{lines: int(sr.uint(max))}
-			f.runs = make([]run, sr.uint(uint64(f.lines)))
+			nRuns := sr.uint(uint64(f.lines))
+			f.runs = make([]run, 0, capHint(nRuns))
 			total := 0
-			for k := range f.runs {
-				f.runs[k].origin = origin()
-				f.runs[k].n = uint32(sr.uint(1<<32 - 1))
-				total += int(f.runs[k].n)
+			for range nRuns {
+				r := run{origin: origin(), n: uint32(sr.uint(1<<32 - 1))}
+				if sr.err != nil {
+					break
+				}
+				f.runs = append(f.runs, r)
+				total += int(r.n)
 			}
 			if sr.err == nil && total != f.lines {
 				sr.err = errors.New("runs do not add up")
 			}
-			states[i] = f
+			states = append(states, f)
 		}
 		if sr.err != nil {
 			return nil, nil, fmt.Errorf("%w: %v", ErrSnapshot, sr.err)
 		}
 	}
-	leaves := make([]*leaf, sr.uint(1<<40))
-	for i := range leaves {
+	nLeaves := sr.uint(1 << 40)
+	leaves := make([]*leaf, 0, capHint(nLeaves))
+	for i := range int(nLeaves) {
 		l := &leaf{path: sr.str()}
 		l.hash = hashPath(l.path)
 		blob := sr.str()
@@ -370,10 +390,11 @@ func Load(r io.Reader, git *gitcmd.Runner, opts Options) (*Engine, []byte, error
 		if next > 0 {
 			l.next = leaves[next-1]
 		}
-		leaves[i] = l
+		leaves = append(leaves, l)
 	}
-	nodes := make([]*node, sr.uint(1<<40))
-	for i := range nodes {
+	nNodes := sr.uint(1 << 40)
+	nodes := make([]*node, 0, capHint(nNodes))
+	for i := range int(nNodes) {
 		n := &node{bitmap: uint32(sr.uint(1<<32 - 1))}
 		n.kids = make([]any, popcount(n.bitmap))
 		for k := range n.kids {
@@ -397,7 +418,7 @@ func Load(r io.Reader, git *gitcmd.Runner, opts Options) (*Engine, []byte, error
 		if sr.err != nil {
 			return nil, nil, fmt.Errorf("%w: %v", ErrSnapshot, sr.err)
 		}
-		nodes[i] = n
+		nodes = append(nodes, n)
 	}
 	kept := sr.uint(1 << 31)
 	for range kept {
@@ -415,6 +436,11 @@ func Load(r io.Reader, git *gitcmd.Runner, opts Options) (*Engine, []byte, error
 	}
 	if sr.err != nil {
 		return nil, nil, fmt.Errorf("%w: %v", ErrSnapshot, sr.err)
+	}
+	// Nothing may follow, and reading to the end checks gzip's CRC: a
+	// damaged byte must not pass for other origins.
+	if rest, err := io.ReadAll(sr.r); err != nil || len(rest) > 0 {
+		return nil, nil, fmt.Errorf("%w: %v", ErrSnapshot, cmpErr(err))
 	}
 	return e, meta, nil
 }
