@@ -442,3 +442,11 @@ const (
 	ErrMissingObject           // object database is corrupt or incomplete
 	ErrTimeout                 // the command ran past its timeout
 )
+
+// Renice sets the nice value of the git process (higher runs at a lower
+// priority), for background streams; errors are ignored.
+func (s *Stream) Renice(n int) {
+	if s.cmd != nil && s.cmd.Process != nil {
+		_ = syscall.Setpriority(syscall.PRIO_PROCESS, s.cmd.Process.Pid, n)
+	}
+}

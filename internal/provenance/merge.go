@@ -78,6 +78,11 @@ func (e *Engine) startMergeStreams(ctx context.Context, merges []todo) (*mergeSt
 		ms.close()
 		return nil, err
 	}
+	// The merge streams run ahead in the background: at a lower priority
+	// they take the cores the diff streams and the engine leave idle,
+	// instead of slowing the diff streams, which set the pace.
+	ms.first.Renice(10)
+	ms.combined.Renice(10)
 	ms.firsts = make(chan firstRec, readAhead)
 	ms.combs = make(chan combRec, readAhead)
 	go func() {
