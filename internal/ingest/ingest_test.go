@@ -785,3 +785,39 @@ func TestProvenanceSnapshotDamaged(t *testing.T) {
 		}
 	})
 }
+
+// TestWorkSettings checks that the window and the outlier threshold reach
+// the stored figures, and that changing them re-imports.
+func TestWorkSettings(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		ada := gittest.Person{Name: "Ada", Email: "ada@example.com"}
+		day := func(n int) time.Time { return time.Date(2024, 5, 1, 9, 0, 0, 0, time.UTC).AddDate(0, 0, n) }
+		r := gittest.New(t)
+		r.Commit("base", ada, day(0), map[string]string{"a.go": "1\n2\n3\n4\n5\n6\n"})
+		// Ten days later Ada rewrites three of her lines and adds one.
+		edit := r.Commit("edit", ada, day(10), map[string]string{"a.go": "1\nx\ny\nz\n5\n6\nw\n"})
+		s := syncer(t, db)
+		target := ingest.Target{Location: r.Dir, Name: "ws"}
+		s.Window, s.OutlierHALOC = 21*24*time.Hour, 3
+		if _, err := s.Sync(ctx, target); err != nil {
+			t.Fatal(err)
+		}
+		// Within 21 days: rework; HALOC 4 > 3: an outlier.
+		if got := workRows(t, db, "ws")[edit]; got != [7]int{2, 4, 1, 0, 0, 3, 1} {
+			t.Errorf("window 21d, outlier above 3: %v, want [hunks 2 haloc 4 new 1 legacy 0 help 0 rework 3 outlier 1]", got)
+		}
+		s.Window, s.OutlierHALOC = 7*24*time.Hour, 4
+		res, err := s.Sync(ctx, target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !res.Reimported {
+			t.Error("changing the window and the outlier threshold did not re-import")
+		}
+		// Older than 7 days: legacy refactor; HALOC 4 is not above 4.
+		if got := workRows(t, db, "ws")[edit]; got != [7]int{2, 4, 1, 3, 0, 0, 0} {
+			t.Errorf("window 7d, outlier above 4: %v, want [hunks 2 haloc 4 new 1 legacy 3 help 0 rework 0 outlier 0]", got)
+		}
+	})
+}
