@@ -1,6 +1,7 @@
 // Package gitlog parses the commit stream Sluice reads from git: the output
-// of `git diff-tree --stdin` with a fixed header format and -z numstat. The
-// Reader holds one commit at a time, never the whole output.
+// of `git diff-tree --stdin` with a fixed header format, -z raw entries and
+// a -U0 patch. The Reader holds one commit at a time, never the whole
+// output.
 package gitlog
 
 import (
@@ -72,7 +73,8 @@ type Commit struct {
 // IsMerge reports whether the commit has more than one parent.
 func (c *Commit) IsMerge() bool { return len(c.Parents) > 1 }
 
-// File is one numstat entry.
+// File is one changed file: its raw entry, its hunks, and the line counts
+// --numstat would print.
 type File struct {
 	Path    string
 	OldPath string // source path of a rename or copy, else ""
@@ -138,8 +140,8 @@ var ErrFormat = errors.New("unexpected git output")
 
 // Next returns the next commit, or io.EOF after the last one.
 func (r *Reader) Next() (*Commit, error) {
-	// Skip the newline git prints between a header and its numstat, and
-	// any blank separators, until the record separator.
+	// Skip the newline git prints after a header, and any blank
+	// separators, until the record separator.
 	for {
 		b, err := r.br.ReadByte()
 		if err != nil {
@@ -161,7 +163,6 @@ func (r *Reader) Next() (*Commit, error) {
 		return nil, err
 	}
 	r.line++
-	var raws []raw
 	patch := false
 	for {
 		next, err := r.peekEntry()
@@ -172,58 +173,29 @@ func (r *Reader) Next() (*Commit, error) {
 			return nil, err
 		}
 		if next == 0 {
-			// A NUL ends the -z entries; the patch follows.
+			// A NUL ends the -z raw entries; the patch follows.
 			r.br.ReadByte()
 			patch = true
 			break
 		}
-		if next == ':' {
-			rw, err := r.readRaw()
-			if err != nil {
-				return nil, fmt.Errorf("commit %s: %w", c.SHA, err)
-			}
-			raws = append(raws, rw)
-			continue
-		}
-		f, err := r.readEntry()
+		f, err := r.readRaw()
 		if err != nil {
 			return nil, fmt.Errorf("commit %s: %w", c.SHA, err)
 		}
 		c.Files = append(c.Files, f)
 	}
-	numstat := len(c.Files) > 0
-	if len(c.Files) == 0 && len(raws) > 0 {
-		// A stream without --numstat: the raw entries are the files.
-		for _, rw := range raws {
-			c.Files = append(c.Files, File{Path: rw.path, OldPath: rw.oldPath})
-		}
-	}
-	if len(raws) != len(c.Files) {
-		return nil, fmt.Errorf("%w: commit %s has %d raw entries and %d numstat entries", ErrFormat, c.SHA, len(raws), len(c.Files))
-	}
-	for i, rw := range raws {
-		f := &c.Files[i]
-		if f.Path != rw.path {
-			return nil, fmt.Errorf("%w: commit %s: raw entry %q does not match numstat entry %q", ErrFormat, c.SHA, rw.path, f.Path)
-		}
-		f.OldBlob, f.NewBlob, f.Status, f.Submodule = rw.oldBlob, rw.newBlob, rw.status, rw.submodule
-		f.OldMode, f.NewMode = rw.oldMode, rw.newMode
-	}
 	if patch {
 		if err := r.readPatch(c); err != nil {
 			return nil, fmt.Errorf("commit %s: %w", c.SHA, err)
 		}
-		if !numstat {
-			for i := range c.Files {
-				f := &c.Files[i]
-				f.Additions, f.Deletions = 0, 0
-				if f.Binary {
-					continue
-				}
-				for _, h := range f.Hunks {
-					f.Additions += h.NewLines
-					f.Deletions += h.OldLines
-				}
+		for i := range c.Files {
+			f := &c.Files[i]
+			if f.Binary {
+				continue
+			}
+			for _, h := range f.Hunks {
+				f.Additions += h.NewLines
+				f.Deletions += h.OldLines
 			}
 		}
 	}
@@ -317,30 +289,34 @@ func wantSections(f *File) int {
 	return 1
 }
 
-// readLine returns the next line without its newline, however long; the
-// slice is valid until the next read. Content lines are skipped by the
-// caller, so only their first bytes matter: a long line is consumed
-// without being copied.
+// readLine returns the next patch line (see ReadLine).
 func (r *Reader) readLine() ([]byte, error) {
-	r.cut = false
-	line, err := r.br.ReadSlice('\n')
+	line, cut, err := ReadLine(r.br, &r.long)
+	r.cut = cut
+	return line, err
+}
+
+// ReadLine returns the next line of a patch without its newline, however
+// long: a line longer than br's buffer comes back as its first 256 bytes
+// (enough to classify a patch line), copied into *scratch, with cut set.
+// The slice is valid until the next read; a stream that ends inside a line
+// is io.EOF.
+func ReadLine(br *bufio.Reader, scratch *[]byte) (line []byte, cut bool, err error) {
+	line, err = br.ReadSlice('\n')
 	if err == nil {
-		return line[:len(line)-1], nil
+		return line[:len(line)-1], false, nil
 	}
 	if err != bufio.ErrBufferFull {
-		return nil, err // io.EOF: the stream ended inside a line
+		return nil, false, err
 	}
-	r.cut = true
-	// A long line: keep its start (enough to classify it), drop the rest.
-	head := append(r.long[:0], line[:min(len(line), 256)]...)
-	r.long = head
+	head := append((*scratch)[:0], line[:min(len(line), 256)]...)
+	*scratch = head
 	for {
-		_, err = r.br.ReadSlice('\n')
-		if err == nil {
-			return head, nil
+		if _, err = br.ReadSlice('\n'); err == nil {
+			return head, true, nil
 		}
 		if err != bufio.ErrBufferFull {
-			return nil, err
+			return nil, false, err
 		}
 	}
 }
@@ -405,45 +381,35 @@ func atoi(b []byte) (int, error) {
 	return n, nil
 }
 
-// raw is one --raw entry: ":OLDMODE NEWMODE OLDSHA NEWSHA STATUS[SCORE]\0PATH\0"
-// or, for a rename or copy, "...\0OLD\0NEW\0".
-type raw struct {
-	oldMode, newMode string
-	oldBlob, newBlob string
-	status           byte
-	submodule        bool
-	path             string
-	oldPath          string // of a rename or copy
-}
-
-func (r *Reader) readRaw() (raw, error) {
-	var rw raw
+// readRaw reads one --raw entry: ":OLDMODE NEWMODE OLDSHA NEWSHA
+// STATUS[SCORE]\0PATH\0" or, for a rename or copy, "...\0OLD\0NEW\0".
+func (r *Reader) readRaw() (File, error) {
+	var f File
 	meta, err := r.readNul()
 	if err != nil {
-		return rw, err
+		return f, err
 	}
-	f := strings.Fields(meta)
-	if len(f) != 5 || len(f[4]) == 0 || !isSHA(f[2]) || !isSHA(f[3]) {
-		return rw, fmt.Errorf("%w: bad raw diff entry %q", ErrFormat, meta)
+	m := strings.Fields(meta)
+	if len(m) != 5 || len(m[4]) == 0 || !strings.HasPrefix(m[0], ":") || !isSHA(m[2]) || !isSHA(m[3]) {
+		return f, fmt.Errorf("%w: bad raw diff entry %q", ErrFormat, meta)
 	}
-	rw.oldMode, rw.newMode = strings.TrimPrefix(f[0], ":"), f[1]
-	rw.oldBlob, rw.newBlob, rw.status = f[2], f[3], f[4][0]
-	rw.submodule = f[0] == ":160000" || f[1] == "160000"
-	if rw.path, err = r.readNul(); err != nil {
-		return rw, err
+	f.OldMode, f.NewMode = m[0][1:], m[1]
+	f.OldBlob, f.NewBlob, f.Status = m[2], m[3], m[4][0]
+	f.Submodule = f.OldMode == "160000" || f.NewMode == "160000"
+	if f.Path, err = r.readNul(); err != nil {
+		return f, err
 	}
-	if rw.status == 'R' || rw.status == 'C' {
-		rw.oldPath = rw.path
-		if rw.path, err = r.readNul(); err != nil {
-			return rw, err
+	if f.Status == 'R' || f.Status == 'C' {
+		f.OldPath = f.Path
+		if f.Path, err = r.readNul(); err != nil {
+			return f, err
 		}
 	}
-	return rw, nil
+	return f, nil
 }
 
-// peekEntry returns the first byte of the next entry (':' for raw, a digit
-// or '-' for numstat), skipping newlines: recordSep at the next commit, 0
-// where the patch starts.
+// peekEntry returns the first byte of the next raw entry (':'), skipping
+// newlines: recordSep at the next commit, 0 where the patch starts.
 func (r *Reader) peekEntry() (byte, error) {
 	for {
 		b, err := r.br.Peek(1)
@@ -457,46 +423,6 @@ func (r *Reader) peekEntry() (byte, error) {
 			return b[0], nil
 		}
 	}
-}
-
-// readEntry reads "ADD\tDEL\tPATH\0" or, for a rename or copy,
-// "ADD\tDEL\t\0OLD\0NEW\0". Binary files show "-" for both counts.
-func (r *Reader) readEntry() (File, error) {
-	var f File
-	add, err := r.br.ReadString('\t')
-	if err != nil {
-		return f, truncated(err, "numstat entry")
-	}
-	del, err := r.br.ReadString('\t')
-	if err != nil {
-		return f, truncated(err, "numstat entry")
-	}
-	add, del = add[:len(add)-1], del[:len(del)-1]
-	if add == "-" && del == "-" {
-		f.Binary = true
-	} else {
-		if f.Additions, err = strconv.Atoi(add); err != nil {
-			return f, fmt.Errorf("%w: bad numstat count %q", ErrFormat, add)
-		}
-		if f.Deletions, err = strconv.Atoi(del); err != nil {
-			return f, fmt.Errorf("%w: bad numstat count %q", ErrFormat, del)
-		}
-	}
-	path, err := r.readNul()
-	if err != nil {
-		return f, err
-	}
-	if path != "" {
-		f.Path = path
-		return f, nil
-	}
-	if f.OldPath, err = r.readNul(); err != nil {
-		return f, err
-	}
-	if f.Path, err = r.readNul(); err != nil {
-		return f, err
-	}
-	return f, nil
 }
 
 func (r *Reader) readNul() (string, error) {

@@ -38,7 +38,6 @@ type generatedBlobs struct {
 	br    *bufio.Reader
 	cache map[string]verdict
 	head  []byte
-	size  int64 // of the blob last read
 }
 
 func newGeneratedBlobs(ctx context.Context, git *gitcmd.Runner) *generatedBlobs {
@@ -185,48 +184,47 @@ func (g *generatedBlobs) lookup(blobs []string, paths map[string][]string) error
 		werr <- bw.Flush()
 	}()
 	for _, b := range blobs {
-		head, err := g.read(b)
+		head, size, err := g.read(b)
 		if err != nil {
 			g.w.CloseWithError(err)
 			<-werr
 			return err
 		}
 		for _, p := range paths[b] {
-			g.remember(cacheKey(b, p), judge(p, head, g.size))
+			g.remember(cacheKey(b, p), judge(p, head, size))
 		}
 	}
 	return <-werr
 }
 
 // read parses one "<id> <type> <size>\n<content>\n" response and returns
-// the start of the content (valid until the next read).
-func (g *generatedBlobs) read(want string) ([]byte, error) {
+// the start of the content (valid until the next read) and the size.
+func (g *generatedBlobs) read(want string) ([]byte, int64, error) {
 	line, err := g.br.ReadString('\n')
 	if err != nil {
-		return nil, g.fail(fmt.Errorf("git cat-file stopped before blob %s: %w", want, err))
+		return nil, 0, g.fail(fmt.Errorf("git cat-file stopped before blob %s: %w", want, err))
 	}
 	f := strings.Fields(line)
 	if len(f) == 2 && f[1] == "missing" {
-		return nil, &gitcmd.Error{Kind: gitcmd.ErrMissingObject,
+		return nil, 0, &gitcmd.Error{Kind: gitcmd.ErrMissingObject,
 			Msg: fmt.Sprintf("the repository is missing object %s; it is corrupt or incomplete: re-clone it or run `git fsck`", want)}
 	}
 	if len(f) != 3 || f[0] != want {
-		return nil, fmt.Errorf("git cat-file answered %q for blob %s", strings.TrimSpace(line), want)
+		return nil, 0, fmt.Errorf("git cat-file answered %q for blob %s", strings.TrimSpace(line), want)
 	}
 	size, err := strconv.ParseInt(f[2], 10, 64)
 	if err != nil {
-		return nil, fmt.Errorf("git cat-file answered %q for blob %s", strings.TrimSpace(line), want)
+		return nil, 0, fmt.Errorf("git cat-file answered %q for blob %s", strings.TrimSpace(line), want)
 	}
-	g.size = size
 	n := min(size, int64(len(g.head)))
 	if _, err := io.ReadFull(g.br, g.head[:n]); err != nil {
-		return nil, g.fail(err)
+		return nil, 0, g.fail(err)
 	}
 	// Skip the rest of the content and the newline after it.
 	if _, err := g.br.Discard(int(size - n + 1)); err != nil {
-		return nil, g.fail(err)
+		return nil, 0, g.fail(err)
 	}
-	return g.head[:n], nil
+	return g.head[:n], size, nil
 }
 
 // fail prefers git's own error (which names the cause) over a read error.

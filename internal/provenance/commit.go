@@ -185,16 +185,7 @@ func (e *Engine) followRenames(ctx context.Context, c *gitlog.Commit, parent tre
 		if !ok {
 			continue
 		}
-		// Blame can only differ where a file another destination took
-		// could pair with this one; most cannot.
-		contested, err := e.contested(ctx, c, u)
-		if err != nil {
-			return err
-		}
-		if !contested {
-			continue
-		}
-		src, err := e.renameSource(ctx, c.Parents[0], c.SHA, u.path, u.e.blob, u.e.kind, sources)
+		src, err := e.renameSource(ctx, c.Parents[0], c.SHA, u.path, u.e.blob, u.e.kind, sources, g)
 		if err != nil {
 			return err
 		}
@@ -222,69 +213,21 @@ func (e *Engine) followRenames(ctx context.Context, c *gitlog.Commit, parent tre
 	return nil
 }
 
-// contested reports whether a rename source that the commit diff gave to
-// another destination could pair with u: only such a source can make
-// blame's single-destination rename detection answer differently (an
-// unpaired deleted file that could pair with u would have been paired
-// with it).
-func (e *Engine) contested(ctx context.Context, c *gitlog.Commit, u *update) (bool, error) {
-	var sources []candidateBlob
-	for i := range c.Files {
-		f := &c.Files[i]
-		if f.Status != 'R' || f.Path == u.path || kindOf(f.OldMode) == 0 {
-			continue
-		}
-		sources = append(sources, candidateBlob{f.OldBlob, kindOf(f.OldMode)})
-	}
-	return e.mayRename(ctx, sources, u.e.blob, u.e.kind)
-}
-
 // candidateBlob is a possible rename source.
 type candidateBlob struct {
 	blob string
 	kind kind
 }
 
-// mayRename reports whether git's rename detection could pair any of the
-// sources with the destination blob: an identical blob, or two regular
-// files whose similarity comes near git's threshold (computed here as git
-// computes it, with a margin). Symlinks are renamed only when identical.
-func (e *Engine) mayRename(ctx context.Context, sources []candidateBlob, blob string, k kind) (bool, error) {
-	var dst *signature
-	for _, s := range sources {
-		if s.blob == blob {
-			return true, nil
-		}
-		if s.kind != kindFile || k != kindFile {
-			continue
-		}
-		if dst == nil {
-			var err error
-			if dst, err = e.blobs.signature(ctx, blob); err != nil {
-				return false, err
-			}
-			if dst == nil {
-				return true, nil // too large to judge here: ask git
-			}
-		}
-		src, err := e.blobs.signature(ctx, s.blob)
-		if err != nil {
-			return false, err
-		}
-		if src == nil || score(src, dst) >= askScore {
-			return true, nil
-		}
-	}
-	return false, nil
-}
-
 // renameSource answers blame's find_rename: which of the sources git's
 // rename detection pairs with path when path is the only destination. It
 // decides itself when the answer is clear-cut — one identical source; no
-// source near the threshold; or a single source near it, scoring at least
-// 75 % (which wins git's basename step and its inexact step alike) — with
-// the similarity computed as git computes it, and asks git otherwise.
-func (e *Engine) renameSource(ctx context.Context, from, to, path, blob string, k kind, sources []candidatePath) (string, error) {
+// source near the threshold; or a single source near it that either
+// scores at least 75 % (which wins git's basename step and its inexact
+// step alike) or is paired, the source the commit diff gave path (which
+// scores at least 50 %, so single-destination detection picks it too) —
+// with the similarity computed as git computes it, and asks git otherwise.
+func (e *Engine) renameSource(ctx context.Context, from, to, path, blob string, k kind, sources []candidatePath, paired string) (string, error) {
 	var identical []string
 	for _, s := range sources {
 		if s.blob == blob && (s.kind == k || s.kind == kindFile && k == kindFile) {
@@ -323,7 +266,7 @@ func (e *Engine) renameSource(ctx context.Context, from, to, path, blob string, 
 			continue
 		}
 		near++
-		if near > 1 || sc < clearScore {
+		if near > 1 || (sc < clearScore && s.path != paired) {
 			return e.askRename(ctx, from, to, path, sources)
 		}
 		best = s.path

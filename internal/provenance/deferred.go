@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math"
 
 	"github.com/sluicehq/sluice/internal/gitlog"
 )
@@ -53,9 +54,9 @@ func (e *Engine) resolve(ctx context.Context, f *fileState) error {
 }
 
 // blobLines counts the lines of a blob as diff does: a last line without a
-// newline is a line.
+// newline is a line. The blob comes through the engine's cat-file.
 func (e *Engine) blobLines(ctx context.Context, blob string) (int, error) {
-	b, err := e.git.Output(ctx, "cat-file", "blob", blob)
+	_, b, err := e.blobs.read(ctx, blob, math.MaxInt64)
 	if err != nil {
 		return 0, err
 	}

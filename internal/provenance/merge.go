@@ -190,7 +190,8 @@ type span struct{ start, count int }
 
 // combinedReader parses `diff-tree -c --raw -z -p` output.
 type combinedReader struct {
-	br *bufio.Reader
+	br   *bufio.Reader
+	long []byte // scratch for over-long lines
 }
 
 func (r *combinedReader) next() (string, []*combinedFile, error) {
@@ -281,7 +282,7 @@ func (r *combinedReader) readPatch(files []*combinedFile) error {
 		if err != nil {
 			return err
 		}
-		line, err := readLine(r.br)
+		line, _, err := gitlog.ReadLine(r.br, &r.long)
 		if err != nil {
 			return truncatedErr(err)
 		}
@@ -370,28 +371,6 @@ func parseCombinedHeader(line []byte, n int) (combinedHunk, error) {
 	}
 	h.result = s
 	return h, nil
-}
-
-// readLine returns the next line without its newline; only its first 256
-// bytes are kept for a longer line. The slice is valid until the next read.
-func readLine(br *bufio.Reader) ([]byte, error) {
-	line, err := br.ReadSlice('\n')
-	if err == nil {
-		return line[:len(line)-1], nil
-	}
-	if err != bufio.ErrBufferFull {
-		return nil, err
-	}
-	head := append([]byte(nil), line[:256]...)
-	for {
-		_, err = br.ReadSlice('\n')
-		if err == nil {
-			return head, nil
-		}
-		if err != bufio.ErrBufferFull {
-			return nil, err
-		}
-	}
 }
 
 // mapping returns, for each line of the merge's version, the line of
@@ -558,7 +537,7 @@ func (e *Engine) mergedFile(ctx context.Context, c *gitlog.Commit, me uint32, pa
 		if cands[i] != nil {
 			continue
 		}
-		src, err := e.renameSource(ctx, c.Parents[i], c.SHA, path, blob, k, deletedFrom(i))
+		src, err := e.renameSource(ctx, c.Parents[i], c.SHA, path, blob, k, deletedFrom(i), "")
 		if err != nil {
 			return nil, err
 		}
