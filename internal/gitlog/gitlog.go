@@ -100,6 +100,16 @@ type File struct {
 	Head    []byte
 	Size    int64
 	headBad bool // a line too long to keep whole
+	// Text holds the added lines (each ending in a newline, except a last
+	// line without one) of the first TextHunks hunks of a modified,
+	// renamed or copied text file, as far as they can reach the file's
+	// first HeadSize bytes: hunks starting past line HeadSize are left
+	// out, and so is any hunk whose lines would take Text past HeadSize
+	// bytes (with every hunk after it). With the previous version's start
+	// it gives the start of this one without reading the blob.
+	Text      []byte
+	TextHunks int
+	textDone  bool
 	// Hunks are the -U0 hunks git printed for the pair, in order. A type
 	// change (a file becoming a symlink, say) is printed by git as a
 	// deletion and a creation: its hunks are the deletion's, then the
@@ -108,8 +118,9 @@ type File struct {
 	Hunks []Hunk
 }
 
-// HeadSize is how much of an added file File.Head keeps.
-const HeadSize = 4096
+// HeadSize is how much of an added file File.Head keeps, and how much
+// added text File.Text keeps.
+const HeadSize = 8192
 
 // Hunk is one -U0 hunk header, "@@ -OldStart,OldLines +NewStart,NewLines @@".
 // With -U0, OldStart is the line before which lines are added when
@@ -209,6 +220,7 @@ func (r *Reader) Next() (*Commit, error) {
 // file pair, in the entries' order, two for a type change.
 func (r *Reader) readPatch(c *Commit) error {
 	file, sections := -1, 0 // the file the current section belongs to
+	var prev byte           // the first byte of the previous patch line
 	var err error
 	for {
 		b, perr := r.br.Peek(1)
@@ -221,6 +233,10 @@ func (r *Reader) readPatch(c *Commit) error {
 		line, lerr := r.readLine()
 		if lerr != nil {
 			return truncated(lerr, "patch")
+		}
+		first := prev
+		if len(line) > 0 {
+			prev = line[0]
 		}
 		switch {
 		case bytes.HasPrefix(line, []byte("diff --git ")):
@@ -246,7 +262,24 @@ func (r *Reader) readPatch(c *Commit) error {
 			if h, err = ParseHunkHeader(line); err != nil {
 				return err
 			}
+			if !f.textDone {
+				f.TextHunks = len(f.Hunks) // the hunks before this one are whole
+				f.textDone = h.NewStart > HeadSize
+			}
 			f.Hunks = append(f.Hunks, h)
+		case file >= 0 && keepsText(&c.Files[file]) && len(line) > 0:
+			// A modified file's added lines: keep those that can reach
+			// its start (File.Text).
+			f := &c.Files[file]
+			switch {
+			case line[0] == '+' && !r.cut && len(f.Text)+len(line) <= HeadSize:
+				f.Text = append(append(f.Text, line[1:]...), '\n')
+			case line[0] == '+':
+				f.textDone = true
+			case line[0] == '\\' && first == '+':
+				// The last added line has no newline.
+				f.Text = f.Text[:len(f.Text)-1]
+			}
 		case file >= 0 && c.Files[file].Status == 'A' && len(c.Files[file].Hunks) > 0 && len(line) > 0:
 			// An added file's lines: keep its start (File.Head).
 			f := &c.Files[file]
@@ -271,14 +304,29 @@ func (r *Reader) readPatch(c *Commit) error {
 		}
 	}
 	for i := range c.Files {
-		if f := &c.Files[i]; f.headBad || f.Status != 'A' || f.Binary {
+		f := &c.Files[i]
+		if f.headBad || f.Status != 'A' || f.Binary {
 			f.Head, f.Size = nil, 0
+		}
+		if !f.textDone {
+			f.TextHunks = len(f.Hunks)
+		}
+		if f.Binary || !textStatus(f.Status) {
+			f.Text, f.TextHunks = nil, 0
 		}
 	}
 	if len(c.Files) > 0 && (file != len(c.Files)-1 || sections != wantSections(&c.Files[file])) {
 		return fmt.Errorf("%w: the patch has sections for %d of %d files (truncated output?)", ErrFormat, file+1, len(c.Files))
 	}
 	return nil
+}
+
+// textStatus reports whether File.Text is kept for a file of this status.
+func textStatus(status byte) bool { return status == 'M' || status == 'R' || status == 'C' }
+
+// keepsText reports whether the patch line being read may go to f.Text.
+func keepsText(f *File) bool {
+	return textStatus(f.Status) && !f.textDone && len(f.Hunks) > 0 && !f.Submodule
 }
 
 // wantSections is the number of patch sections git prints for a file pair.

@@ -38,10 +38,31 @@ type generatedBlobs struct {
 	br    *bufio.Reader
 	cache map[string]verdict
 	head  []byte
+	// heads keeps the starts of the blobs seen, so that a later version's
+	// start is rebuilt from its patch instead of read (rebuildHead).
+	// It holds two generations: when the young one is full, it becomes
+	// the old one and the old one is dropped; a start found in the old
+	// one moves back to the young one, so the starts in use stay.
+	heads, oldHeads map[string]blobHead
+	headBytes       int
+	// reads counts the blobs read through cat-file.
+	reads int
 }
 
+// blobHead is the start of a blob (up to gitlog.HeadSize bytes); whole is
+// set when it is the entire blob.
+type blobHead struct {
+	data  []byte
+	whole bool
+}
+
+// maxHeadBytes bounds the bytes kept in a generation of
+// generatedBlobs.heads.
+const maxHeadBytes = 32 << 20
+
 func newGeneratedBlobs(ctx context.Context, git *gitcmd.Runner) *generatedBlobs {
-	return &generatedBlobs{git: git, ctx: ctx, cache: map[string]verdict{}, head: make([]byte, exclude.HeaderSize)}
+	return &generatedBlobs{git: git, ctx: ctx, cache: map[string]verdict{}, head: make([]byte, gitlog.HeadSize),
+		heads: map[string]blobHead{}}
 }
 
 // start launches cat-file on first use: a sync without text changes never
@@ -77,13 +98,23 @@ func (g *generatedBlobs) mark(c *gitlog.Commit, excluded []bool) error {
 		if _, ok := g.cache[key]; ok {
 			continue
 		}
-		if v, ok := g.inherit(&f); ok {
-			g.remember(key, v)
-			continue
-		}
 		if f.Head != nil || (f.Status == 'A' && f.Size == 0 && len(f.Hunks) == 0) {
 			// An added file: its start came with the patch.
+			g.keepHead(b, blobHead{f.Head, f.Size <= int64(len(f.Head))})
 			g.remember(key, judge(f.Path, f.Head, f.Size))
+			continue
+		}
+		if old, ok := g.blobHead(f.OldBlob); ok && !f.Deleted() {
+			// A modified file: its start is the old start with the
+			// patch applied.
+			if h, ok := rebuildHead(old, &f); ok {
+				g.keepHead(b, h)
+				g.remember(key, judge(f.Path, h.data, h.size()))
+				continue
+			}
+		}
+		if v, ok := g.inherit(&f); ok {
+			g.remember(key, v)
 			continue
 		}
 		if _, asked := paths[b]; !asked {
@@ -143,6 +174,127 @@ func judge(path string, head []byte, size int64) verdict {
 	return verdict{exclude.GeneratedContent(path, head), lines}
 }
 
+// keepHead remembers a blob's start.
+func (g *generatedBlobs) keepHead(blob string, h blobHead) {
+	if _, ok := g.heads[blob]; ok {
+		return
+	}
+	if g.headBytes+len(h.data) > maxHeadBytes {
+		g.oldHeads, g.heads = g.heads, make(map[string]blobHead, len(g.heads))
+		g.headBytes = 0
+	}
+	g.heads[blob] = h
+	g.headBytes += len(h.data)
+}
+
+// blobHead returns the start of a blob kept by keepHead.
+func (g *generatedBlobs) blobHead(blob string) (blobHead, bool) {
+	if h, ok := g.heads[blob]; ok {
+		return h, true
+	}
+	h, ok := g.oldHeads[blob]
+	if ok {
+		g.keepHead(blob, h)
+	}
+	return h, ok
+}
+
+// size is the blob's size for judge: exact for a whole blob, else any
+// size past the start.
+func (h blobHead) size() int64 {
+	if h.whole {
+		return int64(len(h.data))
+	}
+	return int64(len(h.data)) + 1
+}
+
+// rebuildHead returns the start of f's new version from the start of its
+// old one and f's hunks, as far as they determine it: at least
+// exclude.HeaderSize bytes of it, or all of it. It reports false when
+// they do not (a hunk deletes past the old start kept, or its added lines
+// were not kept).
+func rebuildHead(old blobHead, f *gitlog.File) (blobHead, bool) {
+	const want = exclude.HeaderSize
+	fail := func() (blobHead, bool) { return blobHead{}, false }
+	if h := f.Hunks; !old.whole && len(old.data) >= want && len(h) > 0 {
+		// The hunks start past the lines kept: the start is unchanged.
+		first := h[0].OldStart // the first old line changed
+		if h[0].OldLines == 0 {
+			first++
+		}
+		if bytes.Count(old.data, []byte{'\n'}) < first-1 {
+			return old, true
+		}
+	}
+	src, text := old.data, f.Text
+	out := make([]byte, 0, min(gitlog.HeadSize, len(src)+len(text)))
+	line := 1 // the old line src starts at
+	// next cuts the next line off *from: false at its end. A last line
+	// without newline counts only in a whole blob (else it is cut short).
+	next := func(from *[]byte, whole bool) ([]byte, bool) {
+		b := *from
+		if len(b) == 0 {
+			return nil, false
+		}
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			*from = nil
+			return b, whole
+		}
+		*from = b[i+1:]
+		return b[:i+1], true
+	}
+	cut := false // src ran out: out is a prefix of the new version
+hunks:
+	for k, h := range f.Hunks {
+		last := h.OldStart // the last old line before the hunk's change
+		if h.OldLines > 0 {
+			last--
+		}
+		for ; line <= last; line++ {
+			l, ok := next(&src, old.whole)
+			if !ok {
+				if old.whole {
+					return fail() // the patch does not fit the old version
+				}
+				out = append(out, l...)
+				cut = true
+				break hunks
+			}
+			out = append(out, l...)
+		}
+		if len(out) >= want {
+			cut = true
+			break
+		}
+		for range h.OldLines {
+			if _, ok := next(&src, old.whole); !ok {
+				return fail()
+			}
+			line++
+		}
+		if k >= f.TextHunks {
+			return fail()
+		}
+		for range h.NewLines {
+			l, ok := next(&text, true)
+			if !ok {
+				return fail()
+			}
+			out = append(out, l...)
+		}
+	}
+	if !cut {
+		n := min(len(src), max(gitlog.HeadSize-len(out), 0))
+		out, src = append(out, src[:n]...), src[n:]
+	}
+	whole := !cut && old.whole && len(src) == 0 && len(out) <= gitlog.HeadSize
+	if !whole && len(out) < want {
+		return fail()
+	}
+	return blobHead{out[:min(len(out), gitlog.HeadSize)], whole}, true
+}
+
 func (g *generatedBlobs) remember(key string, v verdict) {
 	if len(g.cache) >= maxGeneratedCache {
 		clear(g.cache)
@@ -184,12 +336,14 @@ func (g *generatedBlobs) lookup(blobs []string, paths map[string][]string) error
 		werr <- bw.Flush()
 	}()
 	for _, b := range blobs {
+		g.reads++
 		head, size, err := g.read(b)
 		if err != nil {
 			g.w.CloseWithError(err)
 			<-werr
 			return err
 		}
+		g.keepHead(b, blobHead{bytes.Clone(head), size <= int64(len(head))})
 		for _, p := range paths[b] {
 			g.remember(cacheKey(b, p), judge(p, head, size))
 		}

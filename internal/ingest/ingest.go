@@ -453,6 +453,7 @@ func (s *Syncer) replay(ctx context.Context, git *gitcmd.Runner, eng *provenance
 			}
 		}
 		if gen != nil {
+			s.logger().Debug("generated-code check", "repo", repo.Name, "blobs_read", gen.reads)
 			if cerr := gen.close(); cerr != nil && err == nil {
 				err = cerr
 			}
