@@ -34,6 +34,16 @@ func (db *DB) SaveBatch(ctx context.Context, repoID int64, commits []Commit, cp 
 		return fmt.Errorf("save batch for repository %d: %w", repoID, err)
 	}
 	b := &batch{db: db, repoID: repoID, created: map[identityKey]int64{}}
+	// Prepared outside the transaction: on SQLite it holds the one write
+	// connection.
+	if len(commits) >= commitsPerInsert {
+		if b.commitsStmt, err = db.shared(ctx, db.insertCommitsSQL(commitsPerInsert)); err != nil {
+			return fmt.Errorf("save batch for repository %d: %w", repoID, err)
+		}
+		if b.filesStmt, err = db.shared(ctx, db.insertFilesSQL(filesPerInsert)); err != nil {
+			return fmt.Errorf("save batch for repository %d: %w", repoID, err)
+		}
+	}
 	err = db.inTx(ctx, func(tx *sql.Tx) error {
 		b.tx = tx
 		if err := b.saveCommits(ctx, commits); err != nil {
@@ -57,6 +67,9 @@ type batch struct {
 	tx      *sql.Tx
 	repoID  int64
 	created map[identityKey]int64 // identities resolved in this transaction
+	// commitsStmt and filesStmt, when set, are the full-size INSERTs
+	// prepared once per DB (shared).
+	commitsStmt, filesStmt *sql.Stmt
 }
 
 // identityKey is an identity as stored: clean name, clean lowercased email.
@@ -121,9 +134,13 @@ func (b *batch) saveCommits(ctx context.Context, commits []Commit) error {
 		if len(args) == 0 {
 			return nil
 		}
-		q := `INSERT INTO file_changes (commit_id, idx, path, old_path, additions, deletions, is_binary, is_excluded) VALUES ` +
-			b.db.placeholders(len(args)/cols, cols, 1) + ` ON CONFLICT (commit_id, idx) DO NOTHING`
-		if _, err := b.tx.ExecContext(ctx, q, args...); err != nil {
+		var err error
+		if len(args) == filesPerInsert*cols && b.filesStmt != nil {
+			_, err = b.tx.StmtContext(ctx, b.filesStmt).ExecContext(ctx, args...)
+		} else {
+			_, err = b.tx.ExecContext(ctx, b.db.insertFilesSQL(len(args)/cols), args...)
+		}
+		if err != nil {
 			return fmt.Errorf("insert file changes: %w", err)
 		}
 		args = args[:0]
@@ -159,15 +176,13 @@ func (b *batch) insertCommits(ctx context.Context, rows []commitValues, inserted
 			v.subject, c.IsMerge, c.Additions, c.Deletions, c.FilesChanged,
 			c.Hunks, c.HALOC, c.NewWork, c.LegacyRefactor, c.HelpOthers, c.Rework, c.Outlier)
 	}
-	q := `INSERT INTO commits (repository_id, sha, parents,
-			author_identity_id, author_name, author_email, author_time, author_tz_offset,
-			committer_identity_id, committer_name, committer_email, committer_time, committer_tz_offset,
-			subject, is_merge, additions, deletions, files_changed,
-			hunks, haloc, new_work, legacy_refactor, help_others, rework, outlier)
-		VALUES ` + b.db.placeholders(len(rows), cols, 1) + `
-		ON CONFLICT (repository_id, sha) DO NOTHING
-		RETURNING id, sha`
-	res, err := b.tx.QueryContext(ctx, q, args...)
+	var res *sql.Rows
+	var err error
+	if len(rows) == commitsPerInsert && b.commitsStmt != nil {
+		res, err = b.tx.StmtContext(ctx, b.commitsStmt).QueryContext(ctx, args...)
+	} else {
+		res, err = b.tx.QueryContext(ctx, b.db.insertCommitsSQL(len(rows)), args...)
+	}
 	if err != nil {
 		return fmt.Errorf("insert commits %s…: %w", rows[0].sha, err)
 	}
@@ -186,6 +201,49 @@ func (b *batch) insertCommits(ctx context.Context, rows []commitValues, inserted
 		return fmt.Errorf("insert commits %s…: %w", rows[0].sha, err)
 	}
 	return nil
+}
+
+// insertCommitsSQL is the INSERT of rows commits (25 parameters each).
+func (db *DB) insertCommitsSQL(rows int) string {
+	return `INSERT INTO commits (repository_id, sha, parents,
+			author_identity_id, author_name, author_email, author_time, author_tz_offset,
+			committer_identity_id, committer_name, committer_email, committer_time, committer_tz_offset,
+			subject, is_merge, additions, deletions, files_changed,
+			hunks, haloc, new_work, legacy_refactor, help_others, rework, outlier)
+		VALUES ` + db.placeholders(rows, 25, 1) + `
+		ON CONFLICT (repository_id, sha) DO NOTHING
+		RETURNING id, sha`
+}
+
+// insertFilesSQL is the INSERT of rows file changes (8 parameters each).
+func (db *DB) insertFilesSQL(rows int) string {
+	return `INSERT INTO file_changes (commit_id, idx, path, old_path, additions, deletions, is_binary, is_excluded) VALUES ` +
+		db.placeholders(rows, 8, 1) + ` ON CONFLICT (commit_id, idx) DO NOTHING`
+}
+
+// shared returns q prepared once per DB for reuse, or nil where it is not
+// worth it. Only SQLite's full-size multi-row statements are shared: their
+// parsing cost as much CPU as running them. PostgreSQL parses on the
+// server, and a statement prepared on one of its pooled connections would
+// be prepared again for each transaction.
+func (db *DB) shared(ctx context.Context, q string) (*sql.Stmt, error) {
+	if db.engine != SQLite {
+		return nil, nil
+	}
+	db.stmtMu.Lock()
+	defer db.stmtMu.Unlock()
+	if st, ok := db.stmts[q]; ok {
+		return st, nil
+	}
+	st, err := db.w.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if db.stmts == nil {
+		db.stmts = map[string]*sql.Stmt{}
+	}
+	db.stmts[q] = st
+	return st, nil
 }
 
 // updateWork sets the line-provenance figures of rows, which are stored

@@ -54,6 +54,11 @@ type DB struct {
 	// identities caches committed identity ids (identityKey -> int64);
 	// identities are never deleted, so an id once committed stays valid.
 	identities sync.Map
+	// stmts holds the full-size multi-row statements of SaveBatch,
+	// prepared once on w: parsing them each time cost as much CPU as
+	// running them.
+	stmtMu sync.Mutex
+	stmts  map[string]*sql.Stmt
 }
 
 // Open opens the database named by dsn and runs pending migrations.
@@ -106,6 +111,12 @@ func (db *DB) Close() error {
 	if db == nil || db.w == nil {
 		return nil
 	}
+	db.stmtMu.Lock()
+	for _, st := range db.stmts {
+		st.Close()
+	}
+	db.stmts = nil
+	db.stmtMu.Unlock()
 	err := db.w.Close()
 	if db.r != db.w {
 		err = errors.Join(err, db.r.Close())
