@@ -30,17 +30,22 @@ secs() { /usr/bin/time -f "%e" "$@" 2>&1 >/dev/null | tail -1; }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 floor=()
 full=()
+ratios=()
 for i in $(seq "$runs"); do
 	floor+=("$(secs git -C "$repo" log --all -p -U0 -M --no-merges)")
 	rm -rf "$work/data"
 	/usr/bin/time -f "%e" -o "$work/t" "$work/sluice" --log-level debug --data-dir "$work/data" analyze "$repo" 2>"$work/log" >/dev/null
 	full+=("$(cat "$work/t")")
 	rss=$(grep -o 'rss_mib=[0-9]*' "$work/log" | cut -d= -f2)
-	echo "run $i: git log -p -U0 -M ${floor[-1]} s, sluice analyze ${full[-1]} s, sluice peak RSS ${rss} MiB"
+	ratios+=("$(awk -v a="${full[-1]}" -v b="${floor[-1]}" 'BEGIN {printf "%.2f", a/b}')")
+	echo "run $i: git log -p -U0 -M ${floor[-1]} s, sluice analyze ${full[-1]} s (ratio ${ratios[-1]}), sluice peak RSS ${rss} MiB"
 done
 f=$(printf '%s\n' "${floor[@]}" | median)
 s=$(printf '%s\n' "${full[@]}" | median)
-echo "median: floor $f s, sluice $s s, ratio $(awk -v a="$s" -v b="$f" 'BEGIN {printf "%.2f", a/b}')"
+# The machine's speed drifts over minutes: the ratio within each run (git
+# and sluice back to back) is the steadier figure; the ratio of the medians
+# is printed too.
+echo "median: floor $f s, sluice $s s, ratio of medians $(awk -v a="$s" -v b="$f" 'BEGIN {printf "%.2f", a/b}'), median of per-run ratios $(printf '%s\n' "${ratios[@]}" | median)"
 grep -o 'msg="line provenance replayed".*' "$work/log" || true
 
 # Ten new commits on a new branch off main, then an incremental sync.

@@ -114,7 +114,7 @@ type Engine struct {
 	// Stats counts the work done, for logs and tests.
 	Stats Stats
 	// DiffProcs overrides the number of diff-tree processes (default: one
-	// per core but one, at most four).
+	// per core, at most four).
 	DiffProcs int
 	// chunk overrides diffChunk (tests).
 	chunk int
@@ -382,14 +382,13 @@ func (e *Engine) replay(ctx context.Context, order []todo, keep map[string]bool,
 // diffChunk is how many consecutive commits one diff-tree process gets.
 const diffChunk = 256
 
-// diffProcs is how many diff-tree processes to run: one per core but one
-// (which the engine, the database and the merge streams share), at least
-// one, at most four, and one for a short replay. On two cores one diff
-// process with the merge streams at a lower priority measured about 6 %
-// faster than two (splitting costs git about 17 % more CPU).
-// SLUICE_DIFF_PROCS overrides it.
+// diffProcs is how many diff-tree processes to run: one per core, at most
+// four, and one for a short replay. The diff stream is the longest path of
+// a replay; on two cores, once the rest of the work had been cut to about
+// half of git's, two diff processes measured 10-20 % faster than one
+// (docs/performance.md). SLUICE_DIFF_PROCS overrides it.
 func (e *Engine) diffProcs(commits int) int {
-	n := min(max(runtime.NumCPU()-1, 1), 4, (commits+e.chunkSize()-1)/e.chunkSize())
+	n := min(runtime.NumCPU(), 4, (commits+e.chunkSize()-1)/e.chunkSize())
 	if e.DiffProcs > 0 {
 		n = e.DiffProcs
 	}
