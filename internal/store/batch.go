@@ -13,9 +13,9 @@ import (
 // depends on) while staying far below both engines' parameter limits
 // (SQLite 32766, PostgreSQL 65535).
 const (
-	commitsPerInsert = 200  // × 25 parameters
+	commitsPerInsert = 200  // × 27 parameters
 	filesPerInsert   = 1000 // × 8 parameters
-	workPerUpdate    = 200  // × 8 parameters
+	workPerUpdate    = 200  // × 9 parameters
 )
 
 // SaveBatch upserts commits (their files and author/committer identities)
@@ -166,7 +166,7 @@ func (b *batch) saveCommits(ctx context.Context, commits []Commit) error {
 // insertCommits inserts rows, skipping SHAs already stored, and records the
 // ids of the inserted ones in inserted.
 func (b *batch) insertCommits(ctx context.Context, rows []commitValues, inserted map[string]int64) error {
-	const cols = 25
+	const cols = 27
 	args := make([]any, 0, len(rows)*cols)
 	for _, v := range rows {
 		c := v.c
@@ -174,7 +174,8 @@ func (b *batch) insertCommits(ctx context.Context, rows []commitValues, inserted
 			v.authorID, v.authorName, v.authorEmail, c.AuthorTime.Unix(), zoneOffset(c.AuthorTime),
 			v.committerID, v.committerName, v.committerEmail, c.CommitterTime.Unix(), zoneOffset(c.CommitterTime),
 			v.subject, c.IsMerge, c.Additions, c.Deletions, c.FilesChanged,
-			c.Hunks, c.HALOC, c.NewWork, c.LegacyRefactor, c.HelpOthers, c.Rework, c.Outlier)
+			c.Hunks, c.HALOC, c.NewWork, c.LegacyRefactor, c.HelpOthers, c.Rework, c.Outlier,
+			AuthorDay(c.AuthorTime), ImpactHundredths(c.HALOC, c.FilesChanged, c.Hunks, c.LegacyRefactor))
 	}
 	var res *sql.Rows
 	var err error
@@ -203,14 +204,15 @@ func (b *batch) insertCommits(ctx context.Context, rows []commitValues, inserted
 	return nil
 }
 
-// insertCommitsSQL is the INSERT of rows commits (25 parameters each).
+// insertCommitsSQL is the INSERT of rows commits (27 parameters each).
 func (db *DB) insertCommitsSQL(rows int) string {
 	return `INSERT INTO commits (repository_id, sha, parents,
 			author_identity_id, author_name, author_email, author_time, author_tz_offset,
 			committer_identity_id, committer_name, committer_email, committer_time, committer_tz_offset,
 			subject, is_merge, additions, deletions, files_changed,
-			hunks, haloc, new_work, legacy_refactor, help_others, rework, outlier)
-		VALUES ` + db.placeholders(rows, 25, 1) + `
+			hunks, haloc, new_work, legacy_refactor, help_others, rework, outlier,
+			author_day, impact)
+		VALUES ` + db.placeholders(rows, 27, 1) + `
 		ON CONFLICT (repository_id, sha) DO NOTHING
 		RETURNING id, sha`
 }
@@ -250,7 +252,7 @@ func (db *DB) shared(ctx context.Context, q string) (*sql.Stmt, error) {
 // already, where they differ. One statement per call: the new values are a
 // VALUES list joined on the SHA (UPDATE … FROM, which both engines have).
 func (b *batch) updateWork(ctx context.Context, rows []commitValues) error {
-	const cols = 8
+	const cols = 9
 	args := make([]any, 0, len(rows)*cols+1)
 	var list strings.Builder
 	n := 0
@@ -275,20 +277,22 @@ func (b *batch) updateWork(ctx context.Context, rows []commitValues) error {
 		for range 6 {
 			list.WriteString(", " + param("INTEGER"))
 		}
-		list.WriteString(", " + param("BOOLEAN") + ")")
-		args = append(args, v.sha, c.Hunks, c.HALOC, c.NewWork, c.LegacyRefactor, c.HelpOthers, c.Rework, c.Outlier)
+		list.WriteString(", " + param("BOOLEAN") + ", " + param("INTEGER") + ")")
+		args = append(args, v.sha, c.Hunks, c.HALOC, c.NewWork, c.LegacyRefactor, c.HelpOthers, c.Rework, c.Outlier,
+			ImpactHundredths(c.HALOC, c.FilesChanged, c.Hunks, c.LegacyRefactor))
 	}
 	// The repository comes last, as it comes last in the text (SQLite
 	// numbers its anonymous parameters in order).
 	repo := param("")
 	args = append(args, b.repoID)
 	q := `UPDATE commits SET hunks = v.column2, haloc = v.column3, new_work = v.column4,
-			legacy_refactor = v.column5, help_others = v.column6, rework = v.column7, outlier = v.column8
+			legacy_refactor = v.column5, help_others = v.column6, rework = v.column7, outlier = v.column8,
+			impact = v.column9
 		FROM (VALUES ` + list.String() + `) AS v
 		WHERE commits.repository_id = ` + repo + ` AND commits.sha = v.column1
 			AND (commits.hunks <> v.column2 OR commits.haloc <> v.column3 OR commits.new_work <> v.column4
 				OR commits.legacy_refactor <> v.column5 OR commits.help_others <> v.column6
-				OR commits.rework <> v.column7 OR commits.outlier <> v.column8)`
+				OR commits.rework <> v.column7 OR commits.outlier <> v.column8 OR commits.impact <> v.column9)`
 	if _, err := b.tx.ExecContext(ctx, q, args...); err != nil {
 		return fmt.Errorf("update work figures of commits %s…: %w", rows[0].sha, err)
 	}
@@ -311,8 +315,13 @@ func (b *batch) identity(ctx context.Context, name, email string) (int64, error)
 	if errors.Is(err, sql.ErrNoRows) {
 		// DO NOTHING returns no row if a concurrent transaction inserted it
 		// first; the SELECT then sees its committed row.
-		err = b.tx.QueryRowContext(ctx, `INSERT INTO identities (name, email) VALUES ($1, $2)
-			ON CONFLICT (email, name) DO NOTHING RETURNING id`, k.name, k.email).Scan(&id)
+		key := PersonKey(k.name, k.email)
+		var pid int64
+		if pid, err = personForKey(ctx, b.tx, key, k.name); err != nil {
+			return 0, fmt.Errorf("identity %s <%s>: person: %w", k.name, k.email, err)
+		}
+		err = b.tx.QueryRowContext(ctx, `INSERT INTO identities (name, email, person_key, person_id) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (email, name) DO NOTHING RETURNING id`, k.name, k.email, key, pid).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) {
 			err = b.tx.QueryRowContext(ctx, `SELECT id FROM identities WHERE email = $1 AND name = $2`, k.email, k.name).Scan(&id)
 		}

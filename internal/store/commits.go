@@ -143,7 +143,8 @@ func (db *DB) ForEachCommit(ctx context.Context, f CommitFilter, fn func(CommitR
 const commitSelect = `c.sha, c.parents, c.author_name, c.author_email, c.author_time, c.author_tz_offset,
 	c.committer_name, c.committer_email, c.committer_time, c.committer_tz_offset,
 	c.subject, c.is_merge, c.additions, c.deletions, c.files_changed,
-	c.hunks, c.haloc, c.new_work, c.legacy_refactor, c.help_others, c.rework, c.outlier`
+	c.hunks, c.haloc, c.new_work, c.legacy_refactor, c.help_others, c.rework, c.outlier, c.impact,
+	COALESCE((SELECT p.key FROM identities i JOIN people p ON p.id = i.person_id WHERE i.id = c.author_identity_id), '')`
 
 // scanCommit scans the columns before (selected ahead of commitSelect),
 // then commitSelect into c.
@@ -156,7 +157,7 @@ func scanCommit(s scanner, c *Commit, before ...any) error {
 	dest := append(before, &c.SHA, &parents, &c.AuthorName, &c.AuthorEmail, &aTime, &aOffset,
 		&c.CommitterName, &c.CommitterEmail, &cTime, &cOffset,
 		&c.Subject, &c.IsMerge, &c.Additions, &c.Deletions, &c.FilesChanged,
-		&c.Hunks, &c.HALOC, &c.NewWork, &c.LegacyRefactor, &c.HelpOthers, &c.Rework, &c.Outlier)
+		&c.Hunks, &c.HALOC, &c.NewWork, &c.LegacyRefactor, &c.HelpOthers, &c.Rework, &c.Outlier, &c.Impact, &c.Person)
 	if err := s.Scan(dest...); err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ var migrations = []func(ctx context.Context, tx *sql.Tx, engine string) error{
 	schemaV1,
 	schemaV2,
 	schemaV3,
+	schemaV4,
 }
 
 // migrationLock keys the PostgreSQL advisory lock that serialises concurrent
@@ -208,4 +209,68 @@ ALTER TABLE commits ADD COLUMN legacy_refactor INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE commits ADD COLUMN help_others INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE commits ADD COLUMN rework INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE commits ADD COLUMN outlier BOOLEAN NOT NULL DEFAULT FALSE`)
+}
+
+// schemaV4 adds people and teams (metrics.md §1, §5) and what person and
+// team figures are aggregated from in SQL:
+//
+//   - people groups identities: person_keys maps an identity key (its
+//     lowercased email, or github:LOGIN for a GitHub noreply address) to a
+//     person; identities.person_id is that mapping, kept denormalised for
+//     the report joins. source says who made a mapping or team: auto (an
+//     identity's own key), config (sluice.yaml, re-applied at every start)
+//     or cli (`sluice people merge|split`, `sluice teams …`).
+//   - teams nest through parent_id; team_members may start and end (days
+//     since 1970-01-01, in the author's offset, like author_day; NULL is
+//     open).
+//   - commits.author_day is the author's calendar day (days since
+//     1970-01-01 in the author's own UTC offset) and commits.impact the
+//     commit's impact in hundredths (docs/metrics.md), both computed at
+//     insert; existing rows are filled here.
+func schemaV4(ctx context.Context, tx *sql.Tx, engine string) error {
+	if err := execSchema(ctx, tx, engine, `
+CREATE TABLE people (
+	id {{id}},
+	key TEXT NOT NULL UNIQUE,
+	name TEXT NOT NULL,
+	excluded BOOLEAN NOT NULL DEFAULT FALSE,
+	hidden BOOLEAN NOT NULL DEFAULT FALSE,
+	bot BOOLEAN NOT NULL DEFAULT FALSE,
+	created_at BIGINT NOT NULL
+);
+CREATE TABLE person_keys (
+	key TEXT PRIMARY KEY,
+	person_id BIGINT NOT NULL REFERENCES people (id) ON DELETE CASCADE,
+	source TEXT NOT NULL DEFAULT 'auto'
+);
+CREATE INDEX person_keys_person ON person_keys (person_id);
+ALTER TABLE identities ADD COLUMN person_key TEXT NOT NULL DEFAULT '';
+ALTER TABLE identities ADD COLUMN person_id BIGINT REFERENCES people (id);
+CREATE INDEX identities_person ON identities (person_id);
+CREATE TABLE teams (
+	id {{id}},
+	name TEXT NOT NULL UNIQUE,
+	parent_id BIGINT REFERENCES teams (id) ON DELETE CASCADE,
+	source TEXT NOT NULL DEFAULT 'cli',
+	created_at BIGINT NOT NULL
+);
+CREATE TABLE team_members (
+	team_id BIGINT NOT NULL REFERENCES teams (id) ON DELETE CASCADE,
+	person_id BIGINT NOT NULL REFERENCES people (id) ON DELETE CASCADE,
+	since_day INTEGER,
+	until_day INTEGER,
+	source TEXT NOT NULL DEFAULT 'cli'
+);
+CREATE INDEX team_members_team ON team_members (team_id, person_id);
+ALTER TABLE commits ADD COLUMN author_day INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE commits ADD COLUMN impact INTEGER NOT NULL DEFAULT 0;
+UPDATE commits SET author_day = (author_time + author_tz_offset
+	- CASE WHEN author_time + author_tz_offset < 0 THEN 86399 ELSE 0 END) / 86400;
+CREATE INDEX commits_report ON commits (author_time, author_identity_id)`); err != nil {
+		return err
+	}
+	if err := fillImpact(ctx, tx); err != nil {
+		return err
+	}
+	return fillPeople(ctx, tx)
 }

@@ -32,12 +32,17 @@ type CommitRecord struct {
 	HelpOthers     int  `json:"help_others"`
 	Rework         int  `json:"rework"`
 	Outlier        bool `json:"outlier"` // HALOC > analysis.outlier_haloc
+	// Person is the key of the author's person (metrics.md §1): the
+	// lowercased e-mail, github:LOGIN, or the key the person was merged
+	// into. Impact is the commit's impact (docs/metrics.md), 2 decimals.
+	Person string  `json:"person"`
+	Impact float64 `json:"impact"`
 }
 
 // CommitColumns are the CSV header of CommitRecord.CSV, in its order.
 var CommitColumns = []string{"sha", "repo", "author_name", "author_email", "author_time", "committer_name",
 	"committer_email", "committer_time", "subject", "is_merge", "parents", "additions", "deletions", "files_changed",
-	"hunks", "haloc", "new_work", "legacy_refactor", "help_others", "rework", "outlier"}
+	"hunks", "haloc", "new_work", "legacy_refactor", "help_others", "rework", "outlier", "person", "impact"}
 
 // Record returns the row's exported shape.
 func (c CommitRow) Record() CommitRecord {
@@ -53,6 +58,7 @@ func (c CommitRow) Record() CommitRecord {
 		Additions: c.Additions, Deletions: c.Deletions, FilesChanged: c.FilesChanged,
 		Hunks: c.Hunks, HALOC: c.HALOC, NewWork: c.NewWork,
 		LegacyRefactor: c.LegacyRefactor, HelpOthers: c.HelpOthers, Rework: c.Rework, Outlier: c.Outlier,
+		Person: c.Person, Impact: float64(c.Impact) / 100,
 	}
 }
 
@@ -63,5 +69,6 @@ func (r CommitRecord) CSV() []string {
 		r.CommitterEmail, r.CommitterTime, r.Subject, strconv.FormatBool(r.IsMerge), strings.Join(r.Parents, " "),
 		strconv.Itoa(r.Additions), strconv.Itoa(r.Deletions), strconv.Itoa(r.FilesChanged),
 		strconv.Itoa(r.Hunks), strconv.Itoa(r.HALOC), strconv.Itoa(r.NewWork),
-		strconv.Itoa(r.LegacyRefactor), strconv.Itoa(r.HelpOthers), strconv.Itoa(r.Rework), strconv.FormatBool(r.Outlier)}
+		strconv.Itoa(r.LegacyRefactor), strconv.Itoa(r.HelpOthers), strconv.Itoa(r.Rework), strconv.FormatBool(r.Outlier),
+		r.Person, strconv.FormatFloat(r.Impact, 'f', 2, 64)}
 }

@@ -211,6 +211,12 @@ type Commit struct {
 	HelpOthers     int
 	Rework         int
 	Outlier        bool
+	// Impact is the commit's impact in hundredths (ImpactHundredths of the
+	// figures above) and Person the key of the author's person
+	// (PersonKey, after merges); both are set by reads, and Impact is
+	// computed, not taken, on writes.
+	Impact int64
+	Person string
 	// Files is every numstat entry, excluded ones included, in git's order.
 	// ForEachCommit does not load it.
 	Files []FileChange

@@ -40,8 +40,7 @@ func TestWorkFigures(t *testing.T) {
 			t.Fatalf("%d commits stored", len(rows))
 		}
 		for i, c := range batch {
-			want := c
-			want.Files = nil
+			want := readBack(c)
 			if !reflect.DeepEqual(rows[i].Commit, want) {
 				t.Errorf("commit %d:\n got %+v\nwant %+v", i, rows[i].Commit, want)
 			}
@@ -63,12 +62,14 @@ func TestWorkFigures(t *testing.T) {
 		for i, col := range store.CommitColumns {
 			got[col] = csv[i]
 		}
-		for col, want := range map[string]string{"files_changed": "2", "hunks": "4", "haloc": "10", "new_work": "1", "legacy_refactor": "2", "help_others": "3", "rework": "4", "outlier": "false"} {
+		for col, want := range map[string]string{"files_changed": "2", "hunks": "4", "haloc": "10", "new_work": "1", "legacy_refactor": "2", "help_others": "3", "rework": "4", "outlier": "false",
+			// √10 × (1 + ln 2 ÷ 2) × (1 + ln 4 ÷ 4) × (1 + 2 ÷ 10) = 6.8808…
+			"impact": "6.88"} {
 			if got[col] != want {
 				t.Errorf("CSV %s = %q, want %q", col, got[col], want)
 			}
 		}
-		if i := slices.Index(store.CommitColumns, "files_changed"); strings.Join(store.CommitColumns[i+1:], ",") != "hunks,haloc,new_work,legacy_refactor,help_others,rework,outlier" {
+		if i := slices.Index(store.CommitColumns, "files_changed"); strings.Join(store.CommitColumns[i+1:], ",") != "hunks,haloc,new_work,legacy_refactor,help_others,rework,outlier,person,impact" {
 			t.Errorf("CommitColumns = %v", store.CommitColumns)
 		}
 
@@ -185,6 +186,9 @@ func TestCommitsBySHA(t *testing.T) {
 			if w.Files == nil {
 				w.Files = []store.FileChange{}
 			}
+			files := w.Files
+			w = readBack(w)
+			w.Files = files
 			if !reflect.DeepEqual(got[i], w) {
 				t.Errorf("commit %d:\n got %+v\nwant %+v", i, got[i], w)
 			}

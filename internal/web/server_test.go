@@ -624,6 +624,8 @@ func TestAPICommitFields(t *testing.T) {
 		"help_others":     0.0,
 		"rework":          0.0,
 		"outlier":         false,
+		"person":          "alice@example.com",
+		"impact":          0.0,
 	}
 	got := raw.Commits[0]
 	for k, v := range want {
