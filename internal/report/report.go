@@ -6,7 +6,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"path"
 	"sort"
 	"strings"
 	"time"
@@ -75,33 +74,9 @@ type Report struct {
 	Until time.Time `json:"until,omitzero"`
 }
 
-// IsBot reports whether an author is a bot (metrics.md §1): names ending in
-// [bot], dependabot*, renovate*, github-actions*, or a configured pattern.
-func IsBot(name, email string, patterns []string) bool {
-	n, e := strings.ToLower(name), strings.ToLower(email)
-	local := e
-	if i := strings.IndexByte(e, '@'); i >= 0 {
-		local = e[:i]
-	}
-	if strings.HasSuffix(n, "[bot]") || strings.HasSuffix(local, "[bot]") {
-		return true
-	}
-	for _, p := range []string{"dependabot", "renovate", "github-actions"} {
-		if strings.HasPrefix(n, p) || strings.HasPrefix(local, p) {
-			return true
-		}
-	}
-	for _, p := range patterns {
-		p = strings.ToLower(p)
-		if ok, _ := path.Match(p, n); ok {
-			return true
-		}
-		if ok, _ := path.Match(p, e); ok {
-			return true
-		}
-	}
-	return false
-}
+// IsBot reports whether an author is a bot (metrics.md §1); see
+// store.IsBot.
+func IsBot(name, email string, patterns []string) bool { return store.IsBot(name, email, patterns) }
 
 type acc struct {
 	row    Row

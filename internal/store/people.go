@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"path"
 	"regexp"
 	"strings"
 	"time"
@@ -170,4 +171,71 @@ func personForKey(ctx context.Context, tx *sql.Tx, key, name string) (int64, err
 	}
 	err = tx.QueryRowContext(ctx, `SELECT person_id FROM person_keys WHERE key = $1`, key).Scan(&pid)
 	return pid, err
+}
+
+// IsBot reports whether an author is a bot (metrics.md §1): names ending in
+// [bot], dependabot*, renovate*, github-actions*, or a configured pattern
+// (path.Match syntax, matched against the lowercased name and e-mail).
+func IsBot(name, email string, patterns []string) bool {
+	n, e := strings.ToLower(name), strings.ToLower(email)
+	local := e
+	if i := strings.IndexByte(e, '@'); i >= 0 {
+		local = e[:i]
+	}
+	if strings.HasSuffix(n, "[bot]") || strings.HasSuffix(local, "[bot]") {
+		return true
+	}
+	for _, p := range []string{"dependabot", "renovate", "github-actions"} {
+		if strings.HasPrefix(n, p) || strings.HasPrefix(local, p) {
+			return true
+		}
+	}
+	for _, p := range patterns {
+		p = strings.ToLower(p)
+		if ok, _ := path.Match(p, n); ok {
+			return true
+		}
+		if ok, _ := path.Match(p, e); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// RefreshBots sets people.bot: a person is a bot when any of its
+// identities is (IsBot with the configured patterns). Run it after a sync
+// and whenever the patterns may have changed; it is cheap (one pass over
+// the identities).
+func (db *DB) RefreshBots(ctx context.Context, patterns []string) error {
+	rows, err := db.w.QueryContext(ctx, `SELECT person_id, name, email FROM identities WHERE person_id IS NOT NULL`)
+	if err != nil {
+		return fmt.Errorf("refresh bots: %w", err)
+	}
+	bots := map[int64]bool{}
+	for rows.Next() {
+		var pid int64
+		var name, email string
+		if err := rows.Scan(&pid, &name, &email); err != nil {
+			rows.Close()
+			return fmt.Errorf("refresh bots: %w", err)
+		}
+		if IsBot(name, email, patterns) {
+			bots[pid] = true
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("refresh bots: %w", err)
+	}
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE people SET bot = FALSE WHERE bot`); err != nil {
+			return fmt.Errorf("refresh bots: %w", err)
+		}
+		for id := range bots {
+			if _, err := tx.ExecContext(ctx, `UPDATE people SET bot = TRUE WHERE id = $1`, id); err != nil {
+				return fmt.Errorf("refresh bots: %w", err)
+			}
+		}
+		return nil
+	})
 }
