@@ -63,6 +63,11 @@ type Syncer struct {
 	// OutlierHALOC is the HALOC above which a commit is an outlier; zero
 	// means DefaultOutlierHALOC.
 	OutlierHALOC int
+	// People maps lowercased author e-mails to person keys where aliases
+	// join them (people.PersonMap); rework versus help others compares
+	// persons (metrics.md §3). An e-mail not in it is its own person
+	// (store.PersonKey). Changing it re-imports the work types.
+	People map[string]string
 }
 
 // DefaultOutlierHALOC is metrics.md §2's outlier threshold.
@@ -197,7 +202,7 @@ func (s *Syncer) sync(ctx context.Context, t Target) (Result, error) {
 	// Exclude rules and the mailmap decide stored figures too: when they
 	// change, re-import (commits of a complete sync are never recomputed
 	// piecemeal).
-	settings := settingsFingerprint(ctx, git, dir, bare, t, s.Window, s.OutlierHALOC)
+	settings := settingsFingerprint(ctx, git, dir, bare, t, s.Window, s.OutlierHALOC, s.peopleFingerprint())
 	if (cp.Tips != nil || cp.Pending != nil || !repo.LastSyncedAt.IsZero()) && cp.Settings != settings {
 		s.logger().Info("analysis settings, exclude rules or .mailmap changed since the last import; importing the repository anew", "repo", name)
 		if err := s.DB.ResetRepository(ctx, repo.ID); err != nil {
@@ -292,7 +297,26 @@ func (s *Syncer) importCommits(ctx context.Context, git *gitcmd.Runner, repo sto
 
 // provenanceOptions are the work-type settings.
 func (s *Syncer) provenanceOptions() provenance.Options {
-	return provenance.Options{Window: s.Window}
+	people := s.People
+	return provenance.Options{Window: s.Window, Person: func(email string) string {
+		if p, ok := people[email]; ok {
+			return p
+		}
+		return store.PersonKey("", email)
+	}}
+}
+
+// peopleFingerprint is what of People changes figures: the e-mails whose
+// person is not their own key.
+func (s *Syncer) peopleFingerprint() string {
+	var b strings.Builder
+	for _, e := range slices.Sorted(maps.Keys(s.People)) {
+		if p := s.People[e]; p != store.PersonKey("", e) {
+			fmt.Fprintf(&b, "%s=%s\n", e, p)
+		}
+	}
+	sum := sha256.Sum256([]byte(b.String()))
+	return hex.EncodeToString(sum[:8])
 }
 
 // provenancePath is the repository's provenance snapshot file.

@@ -821,3 +821,45 @@ func TestWorkSettings(t *testing.T) {
 		}
 	})
 }
+
+// TestWorkPeople checks that rework versus help others compares persons:
+// an alias joining two e-mails turns help into rework (re-importing), and
+// GitHub's two noreply forms of one login are one person by default.
+func TestWorkPeople(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		ada := gittest.Person{Name: "Ada", Email: "ada@example.com"}
+		ada2 := gittest.Person{Name: "Ada L", Email: "ada@home.example"}
+		gh := gittest.Person{Name: "Bo", Email: "123+bo@users.noreply.github.com"}
+		gh2 := gittest.Person{Name: "Bo", Email: "bo@users.noreply.github.com"}
+		day := func(n int) time.Time { return time.Date(2024, 5, 1, 9, 0, 0, 0, time.UTC).AddDate(0, 0, n) }
+		r := gittest.New(t)
+		r.Commit("base", ada, day(0), map[string]string{"a.go": "1\n2\n3\n", "b.go": "1\n2\n3\n"})
+		r.Commit("bo", gh, day(1), map[string]string{"b.go": "1\nb\n3\n"})
+		edit := r.Commit("edit", ada2, day(2), map[string]string{"a.go": "1\nx\n3\n"})
+		bo := r.Commit("bo again", gh2, day(3), map[string]string{"b.go": "1\nc\n3\n"})
+		s := syncer(t, db)
+		target := ingest.Target{Location: r.Dir, Name: "wp"}
+		if _, err := s.Sync(ctx, target); err != nil {
+			t.Fatal(err)
+		}
+		rows := workRows(t, db, "wp")
+		if got := rows[edit]; got[4] != 1 || got[5] != 0 {
+			t.Errorf("another e-mail without alias: help %d rework %d, want help 1", got[4], got[5])
+		}
+		if got := rows[bo]; got[5] != 1 {
+			t.Errorf("GitHub noreply forms of one login: help %d rework %d, want rework 1", got[4], got[5])
+		}
+		s.People = map[string]string{"ada@home.example": "ada@example.com"}
+		res, err := s.Sync(ctx, target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !res.Reimported {
+			t.Error("a new alias did not re-import")
+		}
+		if got := workRows(t, db, "wp")[edit]; got[4] != 0 || got[5] != 1 {
+			t.Errorf("with the alias: help %d rework %d, want rework 1", got[4], got[5])
+		}
+	})
+}

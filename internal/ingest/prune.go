@@ -173,7 +173,7 @@ func presentObjects(ctx context.Context, git *gitcmd.Runner, shas []string) (map
 // settingsFingerprint identifies what, besides the commits, decides the
 // stored rows: the exclude rules and the mailmap git applies. When it
 // changes, the repository is re-imported.
-func settingsFingerprint(ctx context.Context, git *gitcmd.Runner, root string, bare bool, t Target, window time.Duration, outlier int) string {
+func settingsFingerprint(ctx context.Context, git *gitcmd.Runner, root string, bare bool, t Target, window time.Duration, outlier int, people string) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "excludes=%v\n", !t.NoExcludes)
 	for _, g := range t.ExcludeGlobs {
@@ -182,7 +182,8 @@ func settingsFingerprint(ctx context.Context, git *gitcmd.Runner, root string, b
 	fmt.Fprintf(h, "rules=%d\n", excludeRulesVersion)
 	// The work-type settings, and the version of the figures' definition
 	// (a store written before line provenance has none).
-	fmt.Fprintf(h, "provenance=1 window=%d outlier=%d\n", window, outlier)
+	// provenance=2: persons join GitHub noreply addresses (store.PersonKey).
+	fmt.Fprintf(h, "provenance=2 window=%d outlier=%d people=%s\n", window, outlier, people)
 	// git reads the mailmap from the work tree, or from HEAD in a bare
 	// repository.
 	if bare {
