@@ -19,6 +19,7 @@ import (
 	"github.com/sluicehq/sluice/internal/config"
 	"github.com/sluicehq/sluice/internal/gitcmd"
 	"github.com/sluicehq/sluice/internal/ingest"
+	"github.com/sluicehq/sluice/internal/people"
 	"github.com/sluicehq/sluice/internal/store"
 )
 
@@ -57,6 +58,10 @@ known_hosts_file for SSH).`,
 			}
 			res, err := a.sync(ctx, db, t, batch)
 			if err != nil {
+				return err
+			}
+			// New identities get their aliases, flags and bot status.
+			if err := people.Apply(ctx, db, a.cfg); err != nil {
 				return err
 			}
 			a.printSummary(res)
@@ -112,9 +117,19 @@ func authFor(src *config.Source) gitcmd.Auth {
 
 // sync runs one repository's sync with progress on the terminal.
 func (a *app) sync(ctx context.Context, db *store.DB, t ingest.Target, batch int) (ingest.Result, error) {
+	// Aliases decide rework versus help others (metrics.md §3): the
+	// configured ones are applied first.
+	if err := people.Apply(ctx, db, a.cfg); err != nil {
+		return ingest.Result{}, err
+	}
+	persons, err := people.PersonMap(ctx, db)
+	if err != nil {
+		return ingest.Result{}, err
+	}
 	p := a.newProgress()
 	defer p.stop()
 	s := &ingest.Syncer{
+		People:       persons,
 		DB:           db,
 		DataDir:      a.dataDir,
 		Logger:       a.logger,

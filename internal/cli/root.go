@@ -93,6 +93,8 @@ Start with:
 		a.analyzeCommand(),
 		a.exportCommand(),
 		a.reportCommand(),
+		a.peopleCommand(),
+		a.teamsCommand(),
 		a.serveCommand(),
 		a.verifyCommand(),
 	)

@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sluicehq/sluice/internal/ingest"
+	"github.com/sluicehq/sluice/internal/people"
 	"github.com/sluicehq/sluice/internal/web"
 )
 
@@ -74,6 +75,11 @@ DATA_DIR/admin-password, which is generated on first start (mode 0600).`,
 					continue
 				}
 				a.printSummary(res)
+			}
+
+			// New identities get their aliases, flags and bot status.
+			if err := people.Apply(ctx, db, a.cfg); err != nil {
+				return err
 			}
 
 			pwFile, password, created, err := a.adminPassword()

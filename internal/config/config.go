@@ -35,6 +35,72 @@ type Config struct {
 	Sources []Source `yaml:"sources,omitempty"`
 	// Repositories are analysed by `sluice sync` and `sluice serve`.
 	Repositories []Repository `yaml:"repositories,omitempty"`
+	// People merges identities into people and leaves people out of
+	// metrics (metrics.md §1).
+	People People `yaml:"people,omitempty"`
+	// Teams are the configured teams, which may nest.
+	Teams []Team `yaml:"teams,omitempty"`
+}
+
+// People configures how identities form people.
+type People struct {
+	// Aliases each merge the listed e-mails (and github:LOGIN keys) into
+	// one person.
+	Aliases []Alias `yaml:"aliases,omitempty"`
+	// Exclude lists people (e-mail, key or name) left out of metrics.
+	Exclude []string `yaml:"exclude,omitempty"`
+	// Hide lists people left out of metrics and of lists.
+	Hide []string `yaml:"hide,omitempty"`
+}
+
+// Alias is one person under several e-mails.
+type Alias struct {
+	Name   string   `yaml:"name,omitempty"`
+	Emails []string `yaml:"emails,omitempty"`
+}
+
+// Team is a configured team with its members and subteams.
+type Team struct {
+	Name    string       `yaml:"name,omitempty"`
+	Members []TeamMember `yaml:"members,omitempty"`
+	Teams   []Team       `yaml:"teams,omitempty"`
+}
+
+// TeamMember is a person (e-mail, key or name) on a team, written either as
+// that reference alone or as a mapping with from/until dates (YYYY-MM-DD,
+// the end excluded).
+type TeamMember struct {
+	Person string `yaml:"person,omitempty"`
+	From   string `yaml:"from,omitempty"`
+	Until  string `yaml:"until,omitempty"`
+	// FromDay and UntilDay are From and Until as days since 1970-01-01
+	// (store.AuthorDay's numbering); nil when unset.
+	FromDay  *int `yaml:"-"`
+	UntilDay *int `yaml:"-"`
+}
+
+// UnmarshalYAML accepts a plain reference or a mapping.
+func (m *TeamMember) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		*m = TeamMember{Person: n.Value}
+		return nil
+	}
+	type plain TeamMember
+	var p plain
+	if err := n.Decode(&p); err != nil {
+		return err
+	}
+	*m = TeamMember(p)
+	return nil
+}
+
+// MarshalYAML writes a member without dates as its reference alone.
+func (m TeamMember) MarshalYAML() (any, error) {
+	if m.From == "" && m.Until == "" {
+		return m.Person, nil
+	}
+	type plain TeamMember
+	return plain(m), nil
 }
 
 // Server configures `sluice serve`.

@@ -416,6 +416,46 @@ func TestParseErrors(t *testing.T) {
 			yaml: "- a\n- b\n",
 			want: []string{"LINE 1", "must hold a mapping of keys"},
 		},
+		{
+			name: "overlapping aliases",
+			yaml: "people:\n  aliases:\n    - name: Ann\n      emails: [ann@example.com, ann@old.example]\n    - name: Ann Lee\n      emails: [ANN@example.com]\n",
+			want: []string{"LINE 6", `people.aliases[1].emails[0] "ANN@example.com" is already in people.aliases[0] (line 3)`, "merge the two aliases into one"},
+		},
+		{
+			name: "alias entry not an e-mail",
+			yaml: "people:\n  aliases:\n    - name: Ann\n      emails: [Ann Lee]\n",
+			want: []string{"LINE 4", `people.aliases[0].emails[0] "Ann Lee" is not an e-mail address or a github:LOGIN key`},
+		},
+		{
+			name: "person twice in a team through an alias",
+			yaml: "people:\n  aliases:\n    - emails: [ann@example.com, 1+ann@users.noreply.github.com]\nteams:\n  - name: Platform\n    members:\n      - github:ann\n      - {person: ann@example.com, from: 2026-01-01}\n",
+			want: []string{"LINE 8", `teams[0].members[1] "ann@example.com" is already a member of team "Platform" (teams[0].members[0], line 7)`},
+		},
+		{
+			name: "inverted membership dates",
+			yaml: "teams:\n  - name: Platform\n    members:\n      - person: bob@example.com\n        from: 2026-09-01\n        until: 2026-03-01\n",
+			want: []string{"LINE 6", "teams[0].members[0].until 2026-03-01 is not after from 2026-09-01"},
+		},
+		{
+			name: "bad membership date",
+			yaml: "teams:\n  - name: Platform\n    members:\n      - {person: bob@example.com, from: 2026-13-01}\n",
+			want: []string{"LINE 4", `teams[0].members[0].from must be a date such as 2026-03-01, not "2026-13-01"`},
+		},
+		{
+			name: "duplicate nested team name",
+			yaml: "teams:\n  - name: Platform\n    teams:\n      - name: Storage\n  - name: Storage\n",
+			want: []string{"LINE 5", `teams[1].name "Storage" is already used by teams[0].teams[0] (line 4); team names must be unique`},
+		},
+		{
+			name: "member as a list",
+			yaml: "teams:\n  - name: Platform\n    members:\n      - [a, b]\n",
+			want: []string{"LINE 4", "teams[0].members[0] must be a person's e-mail, key or name"},
+		},
+		{
+			name: "unknown key in a member",
+			yaml: "teams:\n  - name: Platform\n    members:\n      - {person: a@example.com, since: 2026-01-01}\n",
+			want: []string{"LINE 4", `unknown key "since" in teams[0].members[0]`},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -764,5 +804,49 @@ func TestLoadMissingFile(t *testing.T) {
 	_, err := Load(filepath.Join(t.TempDir(), "sluice.yaml"))
 	if !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("Load(missing) = %v, want an error wrapping os.ErrNotExist", err)
+	}
+}
+
+func TestParsePeopleAndTeams(t *testing.T) {
+	c, err := Parse("sluice.yaml", []byte(`people:
+  aliases:
+    - name: Ann Lee
+      emails: [ann@example.com, ann.lee@old.example.com]
+  exclude: [contractor@example.com]
+  hide: [ghost@example.com]
+teams:
+  - name: Platform
+    members: [ann@example.com, {person: bob@example.com, from: 2026-03-01, until: 2026-09-01}]
+    teams:
+      - name: Storage
+        members: [Ann Lee, {person: bob@example.com, until: 2026-03-01}]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := c.People.Aliases; len(a) != 1 || a[0].Name != "Ann Lee" || len(a[0].Emails) != 2 {
+		t.Errorf("aliases = %+v", a)
+	}
+	p := c.Teams[0]
+	if p.Name != "Platform" || len(p.Members) != 2 || p.Members[0].Person != "ann@example.com" || p.Members[0].FromDay != nil {
+		t.Fatalf("Platform = %+v", p)
+	}
+	bob := p.Members[1]
+	// 2026-03-01 is day 20513 since 1970-01-01.
+	if bob.Person != "bob@example.com" || bob.From != "2026-03-01" || *bob.FromDay != 20513 || *bob.UntilDay != 20513+184 {
+		t.Errorf("bob = %+v", bob)
+	}
+	if s := p.Teams[0]; s.Name != "Storage" || len(s.Members) != 2 || s.Members[1].UntilDay == nil || s.Members[1].FromDay != nil {
+		t.Errorf("Storage = %+v", s)
+	}
+	for ref, want := range map[string]string{
+		"Ann@Example.com":                 "ann@example.com",
+		"12+ann@users.noreply.github.com": "github:ann",
+		"GitHub:Ann":                      "github:ann",
+		"Ann Lee":                         "",
+	} {
+		if got, _ := PersonRefKey(ref); got != want {
+			t.Errorf("PersonRefKey(%q) = %q, want %q", ref, got, want)
+		}
 	}
 }

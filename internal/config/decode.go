@@ -97,6 +97,7 @@ var (
 	configType   = reflect.TypeFor[Config]()
 	secretType   = reflect.TypeFor[Secret]()
 	durationType = reflect.TypeFor[time.Duration]()
+	memberType   = reflect.TypeFor[TeamMember]()
 )
 
 // yamlKeys lists the yaml keys of a struct type in field order, with the
@@ -152,6 +153,10 @@ func (p *parser) walk(n *yaml.Node, t reflect.Type, path string) {
 		// The decoder reads time.Duration with time.ParseDuration, which
 		// knows no days.
 		n.Value = d.String()
+	case t == memberType && n.Kind != yaml.MappingNode:
+		if n.Kind != yaml.ScalarNode {
+			p.errs = append(p.errs, p.errAt(n.Line, path, "must be a person's e-mail, key or name, or a mapping such as {person: ann@example.com, from: 2026-03-01}, not %s", describe(n)))
+		}
 	case t.Kind() == reflect.Struct:
 		if n.Kind != yaml.MappingNode {
 			p.errs = append(p.errs, p.errAt(n.Line, path, "must be a mapping of keys, not %s", describe(n)))

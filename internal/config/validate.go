@@ -157,6 +157,8 @@ func (p *parser) validate(c *Config) {
 		}
 	}
 
+	p.validatePeople(c)
+
 	names := map[string]int{}
 	for i := range c.Sources {
 		p.validateSource(&c.Sources[i], i, names)

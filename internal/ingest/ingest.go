@@ -63,10 +63,10 @@ type Syncer struct {
 	// OutlierHALOC is the HALOC above which a commit is an outlier; zero
 	// means DefaultOutlierHALOC.
 	OutlierHALOC int
-	// People maps lowercased author e-mails to person keys where aliases
-	// join them (people.PersonMap); rework versus help others compares
-	// persons (metrics.md §3). An e-mail not in it is its own person
-	// (store.PersonKey). Changing it re-imports the work types.
+	// People maps identity keys (store.PersonKey of an author e-mail) to
+	// person keys where aliases join them (people.PersonMap); rework
+	// versus help others compares persons (metrics.md §3). A key not in it
+	// is its own person. Changing it re-imports the work types.
 	People map[string]string
 }
 
@@ -299,10 +299,11 @@ func (s *Syncer) importCommits(ctx context.Context, git *gitcmd.Runner, repo sto
 func (s *Syncer) provenanceOptions() provenance.Options {
 	people := s.People
 	return provenance.Options{Window: s.Window, Person: func(email string) string {
-		if p, ok := people[email]; ok {
+		k := store.PersonKey("", email)
+		if p, ok := people[k]; ok {
 			return p
 		}
-		return store.PersonKey("", email)
+		return k
 	}}
 }
 
@@ -310,9 +311,9 @@ func (s *Syncer) provenanceOptions() provenance.Options {
 // person is not their own key.
 func (s *Syncer) peopleFingerprint() string {
 	var b strings.Builder
-	for _, e := range slices.Sorted(maps.Keys(s.People)) {
-		if p := s.People[e]; p != store.PersonKey("", e) {
-			fmt.Fprintf(&b, "%s=%s\n", e, p)
+	for _, k := range slices.Sorted(maps.Keys(s.People)) {
+		if p := s.People[k]; p != k {
+			fmt.Fprintf(&b, "%s=%s\n", k, p)
 		}
 	}
 	sum := sha256.Sum256([]byte(b.String()))

@@ -214,7 +214,10 @@ ALTER TABLE commits ADD COLUMN outlier BOOLEAN NOT NULL DEFAULT FALSE`)
 // schemaV4 adds people and teams (metrics.md §1, §5) and what person and
 // team figures are aggregated from in SQL:
 //
-//   - people groups identities: person_keys maps an identity key (its
+//   - people groups identities: excluded and hidden are the flags in
+//     force, excluded_cli and hidden_cli what `sluice people` set (the
+//     configured lists are added at every start, so that leaving them
+//     clears their flags); person_keys maps an identity key (its
 //     lowercased email, or github:LOGIN for a GitHub noreply address) to a
 //     person; identities.person_id is that mapping, kept denormalised for
 //     the report joins. source says who made a mapping or team: auto (an
@@ -235,6 +238,8 @@ CREATE TABLE people (
 	name TEXT NOT NULL,
 	excluded BOOLEAN NOT NULL DEFAULT FALSE,
 	hidden BOOLEAN NOT NULL DEFAULT FALSE,
+	excluded_cli BOOLEAN NOT NULL DEFAULT FALSE,
+	hidden_cli BOOLEAN NOT NULL DEFAULT FALSE,
 	bot BOOLEAN NOT NULL DEFAULT FALSE,
 	created_at BIGINT NOT NULL
 );

@@ -239,3 +239,612 @@ func (db *DB) RefreshBots(ctx context.Context, patterns []string) error {
 		return nil
 	})
 }
+
+// PersonKeyEntry is one key mapped to a person and who made the mapping
+// (SourceAuto, SourceConfig or SourceCLI).
+type PersonKeyEntry struct {
+	Key    string
+	Source string
+}
+
+// Identity is one git identity of a person and how many commits it
+// authored.
+type Identity struct {
+	Name    string
+	Email   string
+	Commits int
+}
+
+// Person is a person with their keys and identities. Commits sums the
+// identities' commits.
+type Person struct {
+	ID         int64
+	Key        string
+	Name       string
+	Excluded   bool
+	Hidden     bool
+	Bot        bool
+	Keys       []PersonKeyEntry
+	Identities []Identity
+	Commits    int
+}
+
+// People returns every person with their keys, identities and commit
+// counts, ordered by name and key.
+func (db *DB) People(ctx context.Context) ([]Person, error) {
+	return db.loadPeople(ctx, 0)
+}
+
+// Person returns the person with id, or an error wrapping ErrNotFound.
+func (db *DB) Person(ctx context.Context, id int64) (Person, error) {
+	ps, err := db.loadPeople(ctx, id)
+	if err != nil {
+		return Person{}, err
+	}
+	if len(ps) == 0 {
+		return Person{}, fmt.Errorf("person %d: %w", id, ErrNotFound)
+	}
+	return ps[0], nil
+}
+
+// loadPeople reads one person (id != 0) or all of them.
+func (db *DB) loadPeople(ctx context.Context, id int64) ([]Person, error) {
+	filter := func(col string) (string, []any) {
+		if id == 0 {
+			return "", nil
+		}
+		return " WHERE " + col + " = $1", []any{id}
+	}
+	w, args := filter("id")
+	rows, err := db.r.QueryContext(ctx, `SELECT id, key, name, excluded, hidden, bot FROM people`+w+` ORDER BY name, key`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read people: %w", err)
+	}
+	var people []Person
+	index := map[int64]int{}
+	for rows.Next() {
+		var p Person
+		if err := rows.Scan(&p.ID, &p.Key, &p.Name, &p.Excluded, &p.Hidden, &p.Bot); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("read people: %w", err)
+		}
+		index[p.ID] = len(people)
+		people = append(people, p)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read people: %w", err)
+	}
+	if len(people) == 0 {
+		return nil, nil
+	}
+
+	w, args = filter("person_id")
+	rows, err = db.r.QueryContext(ctx, `SELECT person_id, key, source FROM person_keys`+w+` ORDER BY key`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read person keys: %w", err)
+	}
+	for rows.Next() {
+		var pid int64
+		var k PersonKeyEntry
+		if err := rows.Scan(&pid, &k.Key, &k.Source); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("read person keys: %w", err)
+		}
+		if i, ok := index[pid]; ok {
+			people[i].Keys = append(people[i].Keys, k)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read person keys: %w", err)
+	}
+
+	q := `SELECT i.person_id, i.name, i.email, COALESCE(c.n, 0) FROM identities i
+		LEFT JOIN (SELECT author_identity_id AS id, COUNT(*) AS n FROM commits GROUP BY author_identity_id) c ON c.id = i.id
+		WHERE i.person_id IS NOT NULL ORDER BY i.email, i.name`
+	args = nil
+	if id != 0 {
+		q = `SELECT i.person_id, i.name, i.email, (SELECT COUNT(*) FROM commits c WHERE c.author_identity_id = i.id)
+			FROM identities i WHERE i.person_id = $1 ORDER BY i.email, i.name`
+		args = []any{id}
+	}
+	rows, err = db.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read identities: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var pid int64
+		var ident Identity
+		if err := rows.Scan(&pid, &ident.Name, &ident.Email, &ident.Commits); err != nil {
+			return nil, fmt.Errorf("read identities: %w", err)
+		}
+		if i, ok := index[pid]; ok {
+			people[i].Identities = append(people[i].Identities, ident)
+			people[i].Commits += ident.Commits
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read identities: %w", err)
+	}
+	return people, nil
+}
+
+// FindPerson returns the person ref names: a person key (ann@example.com,
+// github:ann), any identity's e-mail (case-insensitive) or a person's name
+// when exactly one person has it. An unknown ref is an error wrapping
+// ErrNotFound; a name several people share is an error listing their keys.
+func (db *DB) FindPerson(ctx context.Context, ref string) (Person, error) {
+	id, err := db.FindPersonID(ctx, ref)
+	if err != nil {
+		return Person{}, err
+	}
+	return db.Person(ctx, id)
+}
+
+// FindPersonID is FindPerson returning only the id (cheaper).
+func (db *DB) FindPersonID(ctx context.Context, ref string) (int64, error) {
+	r := strings.TrimSpace(ref)
+	if r == "" {
+		return 0, errors.New("empty person: name one by e-mail, key or name (list them with `sluice people list`)")
+	}
+	l := strings.ToLower(r)
+	one := func(q string, arg any) (int64, bool, error) {
+		var id int64
+		err := db.r.QueryRowContext(ctx, q, arg).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return 0, false, nil
+		}
+		if err != nil {
+			return 0, false, fmt.Errorf("look up person %q: %w", ref, err)
+		}
+		return id, true, nil
+	}
+	keys := []string{l}
+	if strings.Contains(l, "@") {
+		keys = append(keys, PersonKey("", l))
+	}
+	if r != l {
+		keys = append(keys, r)
+	}
+	for _, k := range keys {
+		if id, ok, err := one(`SELECT person_id FROM person_keys WHERE key = $1`, k); err != nil || ok {
+			return id, err
+		}
+	}
+	if strings.Contains(l, "@") {
+		if id, ok, err := one(`SELECT person_id FROM identities WHERE email = $1 AND person_id IS NOT NULL ORDER BY id LIMIT 1`, l); err != nil || ok {
+			return id, err
+		}
+	}
+	if id, ok, err := one(`SELECT id FROM people WHERE key = $1`, l); err != nil || ok {
+		return id, err
+	}
+	for _, q := range []struct {
+		sql string
+		arg string
+	}{
+		{`SELECT id, key FROM people WHERE name = $1 ORDER BY key`, r},
+		{`SELECT id, key FROM people WHERE LOWER(name) = $1 ORDER BY key`, l},
+	} {
+		rows, err := db.r.QueryContext(ctx, q.sql, q.arg)
+		if err != nil {
+			return 0, fmt.Errorf("look up person %q: %w", ref, err)
+		}
+		var ids []int64
+		var ks []string
+		for rows.Next() {
+			var id int64
+			var k string
+			if err := rows.Scan(&id, &k); err != nil {
+				rows.Close()
+				return 0, fmt.Errorf("look up person %q: %w", ref, err)
+			}
+			ids, ks = append(ids, id), append(ks, k)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return 0, fmt.Errorf("look up person %q: %w", ref, err)
+		}
+		switch {
+		case len(ids) == 1:
+			return ids[0], nil
+		case len(ids) > 1:
+			return 0, fmt.Errorf("person %q is ambiguous: %d people have that name (keys %s); name one by its key or e-mail",
+				ref, len(ids), strings.Join(ks, ", "))
+		}
+	}
+	return 0, fmt.Errorf("person %q: %w (no such key, e-mail or name); list people with `sluice people list --all`", ref, ErrNotFound)
+}
+
+// EnsurePersonKey returns the person key maps to, creating a person named
+// name (with key as its own key) when no person has it yet, so that
+// identities with that key that arrive later join that person. Unless
+// source is SourceAuto, the mapping's source becomes source.
+func (db *DB) EnsurePersonKey(ctx context.Context, key, name, source string) (int64, error) {
+	key = strings.ToLower(strings.TrimSpace(key))
+	if key == "" {
+		return 0, errors.New("empty person key")
+	}
+	if name == "" {
+		name = keyName(key)
+	}
+	var pid int64
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if pid, err = personForKey(ctx, tx, key, name); err != nil {
+			return fmt.Errorf("person key %q: %w", key, err)
+		}
+		if source != SourceAuto {
+			if _, err := tx.ExecContext(ctx, `UPDATE person_keys SET source = $1 WHERE key = $2 AND source <> $1`, source, key); err != nil {
+				return fmt.Errorf("person key %q: %w", key, err)
+			}
+		}
+		return nil
+	})
+	return pid, err
+}
+
+// keyName is a display name made from a key: the part of an e-mail before
+// @, a login without its provider prefix.
+func keyName(key string) string {
+	if _, rest, ok := strings.Cut(key, ":"); ok && !strings.Contains(key, "@") {
+		return rest
+	}
+	if local, _, ok := strings.Cut(key, "@"); ok {
+		return local
+	}
+	return key
+}
+
+// SetPersonKeySource records who made the mapping of key (SourceConfig for
+// the keys of a configured alias).
+func (db *DB) SetPersonKeySource(ctx context.Context, key, source string) error {
+	if _, err := db.w.ExecContext(ctx, `UPDATE person_keys SET source = $1 WHERE key = $2 AND source <> $1`, source, key); err != nil {
+		return fmt.Errorf("set source of person key %q: %w", key, err)
+	}
+	return nil
+}
+
+// PersonKeysBySource returns the keys whose mapping source made.
+func (db *DB) PersonKeysBySource(ctx context.Context, source string) ([]string, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT key FROM person_keys WHERE source = $1 ORDER BY key`, source)
+	if err != nil {
+		return nil, fmt.Errorf("read person keys: %w", err)
+	}
+	defer rows.Close()
+	var keys []string
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return nil, fmt.Errorf("read person keys: %w", err)
+		}
+		keys = append(keys, k)
+	}
+	return keys, rows.Err()
+}
+
+// SetPersonName renames a person.
+func (db *DB) SetPersonName(ctx context.Context, id int64, name string) error {
+	name = CleanText(strings.TrimSpace(name))
+	if name == "" {
+		return errors.New("a person's name cannot be empty")
+	}
+	res, err := db.w.ExecContext(ctx, `UPDATE people SET name = $1 WHERE id = $2`, name, id)
+	if err != nil {
+		return fmt.Errorf("rename person %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("person %d: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+// SetPersonFlags sets a person's excluded (left out of metrics) and hidden
+// (also left out of lists) flags; a nil flag is left as it is.
+func (db *DB) SetPersonFlags(ctx context.Context, id int64, excluded, hidden *bool) error {
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM people WHERE id = $1`, id).Scan(&n); err != nil {
+			return fmt.Errorf("set person flags: %w", err)
+		}
+		if n == 0 {
+			return fmt.Errorf("person %d: %w", id, ErrNotFound)
+		}
+		if excluded != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE people SET excluded = $1, excluded_cli = $1 WHERE id = $2`, *excluded, id); err != nil {
+				return fmt.Errorf("set person flags: %w", err)
+			}
+		}
+		if hidden != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE people SET hidden = $1, hidden_cli = $1 WHERE id = $2`, *hidden, id); err != nil {
+				return fmt.Errorf("set person flags: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// ApplyConfigFlags puts the flags of sluice.yaml's people.exclude and
+// people.hide (the ids in exclude and hide; a hidden person is excluded
+// too) on top of those SetPersonFlags set, in one transaction: a person no
+// longer listed gets back the flags the CLI gave it.
+func (db *DB) ApplyConfigFlags(ctx context.Context, exclude, hide []int64) error {
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE people SET excluded = excluded_cli, hidden = hidden_cli
+			WHERE excluded <> excluded_cli OR hidden <> hidden_cli`); err != nil {
+			return fmt.Errorf("apply configured flags: %w", err)
+		}
+		for _, id := range exclude {
+			if _, err := tx.ExecContext(ctx, `UPDATE people SET excluded = TRUE WHERE id = $1`, id); err != nil {
+				return fmt.Errorf("apply configured flags: %w", err)
+			}
+		}
+		for _, id := range hide {
+			if _, err := tx.ExecContext(ctx, `UPDATE people SET excluded = TRUE, hidden = TRUE WHERE id = $1`, id); err != nil {
+				return fmt.Errorf("apply configured flags: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// MergePeople merges the people from into the person into, in one
+// transaction: their keys (the mappings get source), identities and team
+// memberships move to into — a membership overlapping one of into's in the
+// same team is dropped, so no day counts twice — their excluded, hidden and
+// bot flags are OR-ed into into's, and they are deleted. Ids equal to into
+// are ignored.
+func (db *DB) MergePeople(ctx context.Context, into int64, from []int64, source string) error {
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM people WHERE id = $1`, into).Scan(&n); err != nil {
+			return fmt.Errorf("merge people: %w", err)
+		}
+		if n == 0 {
+			return fmt.Errorf("merge people: person %d: %w", into, ErrNotFound)
+		}
+		done := map[int64]bool{into: true}
+		for _, f := range from {
+			if done[f] {
+				continue
+			}
+			done[f] = true
+			if err := mergePerson(ctx, tx, into, f, source); err != nil {
+				return fmt.Errorf("merge people: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+type membership struct {
+	team         int64
+	since, until sql.NullInt64
+	source       string
+}
+
+func (m membership) overlaps(o membership) bool {
+	// [s1, u1) and [s2, u2) overlap when s1 < u2 and s2 < u1; NULL is open.
+	before := func(s, u sql.NullInt64) bool { return !s.Valid || !u.Valid || s.Int64 < u.Int64 }
+	return m.team == o.team && before(m.since, o.until) && before(o.since, m.until)
+}
+
+func memberships(ctx context.Context, tx *sql.Tx, person int64) ([]membership, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT team_id, since_day, until_day, source FROM team_members WHERE person_id = $1`, person)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ms []membership
+	for rows.Next() {
+		var m membership
+		if err := rows.Scan(&m.team, &m.since, &m.until, &m.source); err != nil {
+			return nil, err
+		}
+		ms = append(ms, m)
+	}
+	return ms, rows.Err()
+}
+
+func mergePerson(ctx context.Context, tx *sql.Tx, into, from int64, source string) error {
+	var excluded, hidden, excludedCLI, hiddenCLI, bot bool
+	err := tx.QueryRowContext(ctx, `SELECT excluded, hidden, excluded_cli, hidden_cli, bot FROM people WHERE id = $1`, from).
+		Scan(&excluded, &hidden, &excludedCLI, &hiddenCLI, &bot)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("person %d: %w", from, ErrNotFound)
+	}
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE person_keys SET person_id = $1, source = $2 WHERE person_id = $3`, into, source, from); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE identities SET person_id = $1 WHERE person_id = $2`, into, from); err != nil {
+		return err
+	}
+	mine, err := memberships(ctx, tx, into)
+	if err != nil {
+		return err
+	}
+	theirs, err := memberships(ctx, tx, from)
+	if err != nil {
+		return err
+	}
+	for _, m := range theirs {
+		dup := false
+		for _, o := range mine {
+			if m.overlaps(o) {
+				dup = true
+				break
+			}
+		}
+		if dup {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO team_members (team_id, person_id, since_day, until_day, source) VALUES ($1, $2, $3, $4, $5)`,
+			m.team, into, m.since, m.until, m.source); err != nil {
+			return err
+		}
+		mine = append(mine, m)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM team_members WHERE person_id = $1`, from); err != nil {
+		return err
+	}
+	if excluded || hidden || excludedCLI || hiddenCLI || bot {
+		if _, err := tx.ExecContext(ctx, `UPDATE people SET excluded = excluded OR $1, hidden = hidden OR $2,
+			excluded_cli = excluded_cli OR $3, hidden_cli = hidden_cli OR $4, bot = bot OR $5 WHERE id = $6`,
+			excluded, hidden, excludedCLI, hiddenCLI, bot, into); err != nil {
+			return err
+		}
+	}
+	_, err = tx.ExecContext(ctx, `DELETE FROM people WHERE id = $1`, from)
+	return err
+}
+
+// SplitPersonKey moves key and the identities that have it off their
+// person to a person of their own, named after the identity with the most
+// commits, and returns that person's id. The mapping gets source. It is an
+// error when key is its person's only key. When key is the person's own key
+// (people.key), the person keeps its row — flags and team memberships —
+// under another of its keys, and key gets a new person.
+func (db *DB) SplitPersonKey(ctx context.Context, key, source string) (int64, error) {
+	key = strings.ToLower(strings.TrimSpace(key))
+	var newID int64
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		var pid int64
+		err := tx.QueryRowContext(ctx, `SELECT person_id FROM person_keys WHERE key = $1`, key).Scan(&pid)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("person key %q: %w; list keys with `sluice people list --all`", key, ErrNotFound)
+		}
+		if err != nil {
+			return fmt.Errorf("split %q: %w", key, err)
+		}
+		var others []string
+		rows, err := tx.QueryContext(ctx, `SELECT key FROM person_keys WHERE person_id = $1 AND key <> $2 ORDER BY key`, pid, key)
+		if err != nil {
+			return fmt.Errorf("split %q: %w", key, err)
+		}
+		for rows.Next() {
+			var k string
+			if err := rows.Scan(&k); err != nil {
+				rows.Close()
+				return fmt.Errorf("split %q: %w", key, err)
+			}
+			others = append(others, k)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("split %q: %w", key, err)
+		}
+		if len(others) == 0 {
+			return fmt.Errorf("%q is the only key of its person; there is nothing to split off", key)
+		}
+		var own string
+		if err := tx.QueryRowContext(ctx, `SELECT key FROM people WHERE id = $1`, pid).Scan(&own); err != nil {
+			return fmt.Errorf("split %q: %w", key, err)
+		}
+		if own == key {
+			// The remaining person takes another of its keys as its own.
+			var taken int
+			for _, k := range others {
+				if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM people WHERE key = $1`, k).Scan(&taken); err != nil {
+					return fmt.Errorf("split %q: %w", key, err)
+				}
+				if taken == 0 {
+					if _, err := tx.ExecContext(ctx, `UPDATE people SET key = $1 WHERE id = $2`, k, pid); err != nil {
+						return fmt.Errorf("split %q: %w", key, err)
+					}
+					own = k
+					break
+				}
+			}
+			if own == key {
+				return fmt.Errorf("split %q: no other key of its person is free to become its own", key)
+			}
+		}
+		name := keyName(key)
+		var n string
+		err = tx.QueryRowContext(ctx, `SELECT i.name FROM identities i WHERE i.person_key = $1 AND i.person_id = $2
+			ORDER BY (SELECT COUNT(*) FROM commits c WHERE c.author_identity_id = i.id) DESC, i.id LIMIT 1`, key, pid).Scan(&n)
+		switch {
+		case err == nil && strings.TrimSpace(n) != "":
+			name = n
+		case err != nil && !errors.Is(err, sql.ErrNoRows):
+			return fmt.Errorf("split %q: %w", key, err)
+		}
+		err = tx.QueryRowContext(ctx, `INSERT INTO people (key, name, created_at) VALUES ($1, $2, $3)
+			ON CONFLICT (key) DO NOTHING RETURNING id`, key, name, time.Now().Unix()).Scan(&newID)
+		if errors.Is(err, sql.ErrNoRows) {
+			err = tx.QueryRowContext(ctx, `SELECT id FROM people WHERE key = $1`, key).Scan(&newID)
+		}
+		if err != nil {
+			return fmt.Errorf("split %q: %w", key, err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE person_keys SET person_id = $1, source = $2 WHERE key = $3`, newID, source, key); err != nil {
+			return fmt.Errorf("split %q: %w", key, err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE identities SET person_id = $1 WHERE person_key = $2 AND person_id = $3`, newID, key, pid); err != nil {
+			return fmt.Errorf("split %q: %w", key, err)
+		}
+		return nil
+	})
+	return newID, err
+}
+
+// NormalizeName is a person's name as compared for suggested merges:
+// lowercased, trimmed, inner runs of spaces collapsed.
+func NormalizeName(name string) string {
+	return strings.Join(strings.Fields(strings.ToLower(name)), " ")
+}
+
+// SuggestedMerges returns groups of two or more different people who are
+// not bots and whose names are equal after NormalizeName: likely one
+// person under several e-mails. Groups are ordered by name.
+func (db *DB) SuggestedMerges(ctx context.Context) ([][]Person, error) {
+	people, err := db.People(ctx)
+	if err != nil {
+		return nil, err
+	}
+	groups := map[string][]Person{}
+	var order []string
+	for _, p := range people {
+		n := NormalizeName(p.Name)
+		if p.Bot || n == "" {
+			continue
+		}
+		if _, ok := groups[n]; !ok {
+			order = append(order, n)
+		}
+		groups[n] = append(groups[n], p)
+	}
+	var out [][]Person
+	for _, n := range order {
+		if len(groups[n]) > 1 {
+			out = append(out, groups[n])
+		}
+	}
+	return out, nil
+}
+
+// IdentityPersonKeys maps every identity key (PersonKey: a lowercased
+// e-mail, github:LOGIN, name:NAME) known to the people tables — those of
+// stored identities and those configured or merged before any commit of
+// theirs was stored — to the key of its person (people.key).
+func (db *DB) IdentityPersonKeys(ctx context.Context) (map[string]string, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT pk.key, p.key FROM person_keys pk JOIN people p ON p.id = pk.person_id`)
+	if err != nil {
+		return nil, fmt.Errorf("read person keys: %w", err)
+	}
+	defer rows.Close()
+	m := map[string]string{}
+	for rows.Next() {
+		var key, person string
+		if err := rows.Scan(&key, &person); err != nil {
+			return nil, fmt.Errorf("read person keys: %w", err)
+		}
+		m[key] = person
+	}
+	return m, rows.Err()
+}

@@ -1,0 +1,289 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sluicehq/sluice/internal/people"
+	"github.com/sluicehq/sluice/internal/store"
+)
+
+func (a *app) teamsCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "teams",
+		Short: "List and edit teams and their members",
+		Long: `Teams group people for team figures (sluice report --by team). Teams may
+nest: a team's figures include its subteams'. A person may be on several
+teams, and a membership may start and end (--from, --until), so that
+history stays right when people move.
+
+Teams defined in sluice.yaml (teams:) are applied by every command and
+cannot be edited here: edit sluice.yaml. PERSON is a person's key, e-mail or
+unique name (see sluice people list).`,
+	}
+	cmd.AddCommand(a.teamsListCommand(), a.teamsAddCommand(), a.teamsRemoveCommand(),
+		a.teamsAddMemberCommand(), a.teamsRemoveMemberCommand())
+	return cmd
+}
+
+func (a *app) teamsListCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:     "list",
+		Short:   "Print the teams as a tree with their members",
+		Example: `  sluice teams list`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			db, err := a.openPeopleDB(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			teams, err := db.Teams(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if len(teams) == 0 {
+				fmt.Fprintln(a.stdout, "no teams; add one with `sluice teams add NAME` or under teams: in sluice.yaml")
+				return nil
+			}
+			children := map[int64][]store.Team{}
+			ids := map[int64]bool{}
+			for _, t := range teams {
+				ids[t.ID] = true
+			}
+			for _, t := range teams {
+				p := t.ParentID
+				if !ids[p] {
+					p = 0
+				}
+				children[p] = append(children[p], t)
+			}
+			var print func(parent int64, depth int)
+			print = func(parent int64, depth int) {
+				for _, t := range children[parent] {
+					ind := strings.Repeat("  ", depth)
+					fmt.Fprintf(a.stdout, "%s%s (%s, %d members)\n", ind, t.Name, t.Source, len(t.Members))
+					for _, m := range t.Members {
+						fmt.Fprintf(a.stdout, "%s  - %s <%s>%s\n", ind, m.PersonName, m.PersonKey, period(m.Since, m.Until))
+					}
+					if depth < 100 {
+						print(t.ID, depth+1)
+					}
+				}
+			}
+			print(0, 0)
+			return nil
+		},
+	}
+}
+
+// period renders a membership's dates: "" when open on both ends.
+func period(since, until *int) string {
+	var s string
+	if since != nil {
+		s += " from " + store.DayTime(*since).Format(time.DateOnly)
+	}
+	if until != nil {
+		s += " until " + store.DayTime(*until).Format(time.DateOnly)
+	}
+	return s
+}
+
+// teamByName returns the team called name with a hint when there is none.
+func teamByName(cmd *cobra.Command, db *store.DB, name string) (store.Team, error) {
+	t, err := db.TeamByName(cmd.Context(), name)
+	if errors.Is(err, store.ErrNotFound) {
+		return t, fmt.Errorf("%w; list teams with `sluice teams list`", err)
+	}
+	return t, err
+}
+
+// editable refuses teams that sluice.yaml defines.
+func editable(t store.Team) error {
+	if t.Source == store.SourceConfig {
+		return fmt.Errorf("team %q is %w", t.Name, people.ErrConfigDefined)
+	}
+	return nil
+}
+
+func (a *app) teamsAddCommand() *cobra.Command {
+	var parent string
+	cmd := &cobra.Command{
+		Use:   "add NAME",
+		Short: "Create a team",
+		Example: `  sluice teams add Platform
+  sluice teams add Storage --parent Platform`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			name := strings.TrimSpace(args[0])
+			if name == "" {
+				return errors.New("a team needs a name")
+			}
+			db, err := a.openPeopleDB(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			if t, err := db.TeamByName(cmd.Context(), name); err == nil {
+				return fmt.Errorf("team %q already exists (%s); pick another name", name, t.Source)
+			}
+			var pid int64
+			if parent != "" {
+				p, err := teamByName(cmd, db, parent)
+				if err != nil {
+					return fmt.Errorf("--parent: %w", err)
+				}
+				pid = p.ID
+			}
+			if _, err := db.CreateTeam(cmd.Context(), name, pid, store.SourceCLI); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "team %q created\n", name)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&parent, "parent", "", "make it a subteam of this team")
+	return cmd
+}
+
+func (a *app) teamsRemoveCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:     "remove NAME",
+		Short:   "Delete a team and its memberships (its subteams move up to its parent)",
+		Example: `  sluice teams remove Storage`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			db, err := a.openPeopleDB(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			t, err := teamByName(cmd, db, args[0])
+			if err != nil {
+				return err
+			}
+			if err := editable(t); err != nil {
+				return err
+			}
+			if err := db.DeleteTeam(cmd.Context(), t.ID); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "team %q removed\n", t.Name)
+			return nil
+		},
+	}
+}
+
+// parseDay parses a YYYY-MM-DD flag into days since 1970-01-01.
+func parseDay(flag, v string) (*int, error) {
+	if v == "" {
+		return nil, nil
+	}
+	t, err := time.Parse(time.DateOnly, v)
+	if err != nil {
+		return nil, fmt.Errorf("--%s %q is not a date; write it like 2026-03-01", flag, v)
+	}
+	d := int(t.Unix() / 86400)
+	return &d, nil
+}
+
+func (a *app) teamsAddMemberCommand() *cobra.Command {
+	var from, until string
+	cmd := &cobra.Command{
+		Use:   "add-member TEAM PERSON",
+		Short: "Add a person to a team, optionally over [--from, --until)",
+		Long: `Makes PERSON a member of TEAM from --from (default: always) until the day
+before --until (default: still). A person may be on a team more than once
+only over periods that do not overlap.`,
+		Example: `  sluice teams add-member Platform ann@example.com
+  sluice teams add-member Storage "Bob Stone" --from 2026-03-01 --until 2026-09-01`,
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			since, err := parseDay("from", from)
+			if err != nil {
+				return err
+			}
+			till, err := parseDay("until", until)
+			if err != nil {
+				return err
+			}
+			if since != nil && till != nil && *since >= *till {
+				return fmt.Errorf("--until %s is not after --from %s; the membership is [from, until)", until, from)
+			}
+			ctx := cmd.Context()
+			db, err := a.openPeopleDB(ctx)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			t, err := teamByName(cmd, db, args[0])
+			if err != nil {
+				return err
+			}
+			if err := editable(t); err != nil {
+				return err
+			}
+			p, err := db.FindPerson(ctx, args[1])
+			if err != nil {
+				return err
+			}
+			for _, m := range t.Members {
+				if m.PersonID == p.ID && store.Overlaps(m.Since, m.Until, since, till) {
+					return fmt.Errorf("%s (%s) is already a member of %q%s, which overlaps; remove that membership first (sluice teams remove-member) or pick dates outside it",
+						p.Key, p.Name, t.Name, period(m.Since, m.Until))
+				}
+			}
+			if err := db.AddTeamMember(ctx, t.ID, p.ID, since, till, store.SourceCLI); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "%s (%s) added to %q%s\n", p.Key, p.Name, t.Name, period(since, till))
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&from, "from", "", "first day of the membership (YYYY-MM-DD, author's calendar day)")
+	cmd.Flags().StringVar(&until, "until", "", "first day no longer a member (YYYY-MM-DD)")
+	return cmd
+}
+
+func (a *app) teamsRemoveMemberCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "remove-member TEAM PERSON",
+		Short: "Remove a person from a team (every period of their membership)",
+		Long: `Deletes PERSON's memberships of TEAM, so the team's figures no longer count
+them at any time. To keep history when someone leaves, re-add them with
+--until instead.`,
+		Example: `  sluice teams remove-member Platform ann@example.com`,
+		Args:    cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			db, err := a.openPeopleDB(ctx)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			t, err := teamByName(cmd, db, args[0])
+			if err != nil {
+				return err
+			}
+			if err := editable(t); err != nil {
+				return err
+			}
+			p, err := db.FindPerson(ctx, args[1])
+			if err != nil {
+				return err
+			}
+			if err := db.RemoveTeamMember(ctx, t.ID, p.ID); err != nil {
+				if errors.Is(err, store.ErrNotFound) {
+					return fmt.Errorf("%s (%s) is not a member of %q", p.Key, p.Name, t.Name)
+				}
+				return err
+			}
+			fmt.Fprintf(a.stdout, "%s (%s) removed from %q\n", p.Key, p.Name, t.Name)
+			return nil
+		},
+	}
+}
