@@ -1,5 +1,5 @@
-// Package report aggregates stored commits into per-person and per-repository
-// figures (metrics.md §5).
+// Package report turns the sums of store.Aggregate into the per-person,
+// per-team, per-repository and org figures of metrics.md §5.
 package report
 
 import (
@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/sluicehq/sluice/internal/store"
@@ -19,47 +18,89 @@ type By string
 // Groupings.
 const (
 	ByPerson By = "person"
+	ByTeam   By = "team"
 	ByRepo   By = "repo"
+	ByOrg    By = "org"
 )
 
-// Options select and group commits. Zero Since/Until leave the range open.
+// Intervals of a bucketed report (the author's own calendar days).
+const (
+	Day   = store.IntervalDay
+	Week  = store.IntervalWeek
+	Month = store.IntervalMonth
+)
+
+// Options select and group commits. Zero Since/Until leave the range open;
+// other zero fields do not filter.
 type Options struct {
 	By    By
 	Since time.Time
 	Until time.Time
-	Repo  string
+	// Repo is a repository name, Team a team name (its sub-teams
+	// included); either must exist.
+	Repo string
+	Team string
+	// PersonIDs are people's ids (see store.PersonIDByKey).
+	PersonIDs []int64
+	// Interval buckets each group's figures by day, week or month.
+	Interval store.Interval
 	// BotPatterns are extra globs (path.Match syntax, matched against the
-	// lowercased name and email) for bots.
+	// lowercased name and email) for bots; they are applied to people.bot
+	// before the report (store.RefreshBots).
 	BotPatterns []string
-	// IncludeBots counts bot commits in the figures.
-	IncludeBots bool
+	// IncludeBots and IncludeOutliers count bots' and outlier commits.
+	IncludeBots     bool
+	IncludeOutliers bool
 }
 
-// Row is one person's or repository's figures over the range.
+// Row is one group's (and bucket's) figures over the range. Ratios are
+// rounded to two decimals and nil (null in JSON) when their denominator is
+// zero.
 type Row struct {
-	// Key is the lowercased email (person) or the repository name.
+	// Key is the person's key (lowercased email, github:LOGIN, …), the
+	// team's or repository's name, or "org".
 	Key string `json:"key"`
-	// Name is the person's most recent name, or the repository name.
+	// Name is the person's name, the team's or repository's name, or "all
+	// people".
 	Name string `json:"name"`
-	// Commits counts included commits (non-merge, non-bot).
+	// Bucket is the first day of the row's day, week (Monday) or month,
+	// with an interval.
+	Bucket string `json:"bucket,omitempty"`
+	// Commits counts included commits.
 	Commits int `json:"commits"`
-	// MergeCommits counts merge commits (not included in other figures).
-	MergeCommits int `json:"merge_commits"`
-	// CodingDays: distinct calendar days, in the author's own UTC offset,
-	// with at least one included commit.
+	// CodingDays sums, over the group's people, the distinct calendar days
+	// (in the author's own UTC offset) with at least one included commit.
 	CodingDays int `json:"coding_days"`
+	// People counts the people with an included commit.
+	People int `json:"people"`
 	// CodingDaysPerWeek = CodingDays ÷ (days in range ÷ 7).
-	CodingDaysPerWeek float64 `json:"coding_days_per_week"`
+	CodingDaysPerWeek *float64 `json:"coding_days_per_week"`
 	// CommitsPerCodingDay = Commits ÷ CodingDays.
-	CommitsPerCodingDay float64 `json:"commits_per_coding_day"`
-	Additions           int     `json:"additions"`
-	Deletions           int     `json:"deletions"`
-	// People (ByRepo) counts distinct included authors; Repos (ByPerson)
-	// counts the repositories a person committed to.
-	People int       `json:"people,omitempty"`
-	Repos  int       `json:"repos,omitempty"`
-	First  time.Time `json:"first"` // earliest included author time
-	Last   time.Time `json:"last"`  // latest included author time
+	CommitsPerCodingDay *float64 `json:"commits_per_coding_day"`
+	HALOC               int      `json:"haloc"`
+	NewWork             int      `json:"new_work"`
+	LegacyRefactor      int      `json:"legacy_refactor"`
+	HelpOthers          int      `json:"help_others"`
+	Rework              int      `json:"rework"`
+	// Shares of HALOC, in percent.
+	NewWorkPct        *float64 `json:"new_work_pct"`
+	LegacyRefactorPct *float64 `json:"legacy_refactor_pct"`
+	HelpOthersPct     *float64 `json:"help_others_pct"`
+	ReworkPct         *float64 `json:"rework_pct"`
+	// EfficiencyPct = (1 − Rework ÷ HALOC) × 100.
+	EfficiencyPct *float64 `json:"efficiency_pct"`
+	// Impact = Σ commit impact.
+	Impact float64 `json:"impact"`
+	// TT100Raw = CodingDays × 8 h ÷ (HALOC ÷ 100), in hours;
+	// TT100Productive uses HALOC − Rework.
+	TT100Raw        *float64 `json:"tt100_raw_hours"`
+	TT100Productive *float64 `json:"tt100_productive_hours"`
+	Hunks           int      `json:"hunks"`
+	Additions       int      `json:"additions"`
+	Deletions       int      `json:"deletions"`
+	// First and Last are the earliest and latest included author times.
+	First time.Time `json:"first"`
+	Last  time.Time `json:"last"`
 }
 
 // Report is the result of Build.
@@ -68,8 +109,8 @@ type Report struct {
 	Rows []Row `json:"rows"`
 	// Since and Until are the range the per-week figures use: the options'
 	// bounds, or where open, the first included commit's day and the day
-	// after the last one. Either is zero (and left out of JSON) when its
-	// bound is open and no commit is included.
+	// after the last one (00:00 UTC). Either is zero (and left out of JSON)
+	// when its bound is open and no commit is included.
 	Since time.Time `json:"since,omitzero"`
 	Until time.Time `json:"until,omitzero"`
 }
@@ -78,68 +119,62 @@ type Report struct {
 // store.IsBot.
 func IsBot(name, email string, patterns []string) bool { return store.IsBot(name, email, patterns) }
 
-type acc struct {
-	row    Row
-	days   map[string]bool
-	others map[string]bool // repos of a person, people of a repo
-	named  time.Time       // author time the Name was taken from
-}
-
-// Build computes the report.
+// Build computes the report. An unknown team or repository is an error
+// wrapping store.ErrNotFound.
 func Build(ctx context.Context, db *store.DB, o Options) (*Report, error) {
 	if o.By == "" {
 		o.By = ByPerson
 	}
-	if o.By != ByPerson && o.By != ByRepo {
-		return nil, fmt.Errorf("cannot group by %q; use person or repo", o.By)
+	switch o.By {
+	case ByPerson, ByTeam, ByRepo, ByOrg:
+	default:
+		return nil, fmt.Errorf("cannot group by %q; use person, team, repo or org", o.By)
 	}
-	groups := map[string]*acc{}
-	var first, last time.Time
-	err := db.ForEachCommit(ctx, store.CommitFilter{Repo: o.Repo, Since: o.Since, Until: o.Until}, func(c store.CommitRow) error {
-		if !o.IncludeBots && IsBot(c.AuthorName, c.AuthorEmail, o.BotPatterns) {
-			return nil
+	switch o.Interval {
+	case "", Day, Week, Month:
+	default:
+		return nil, fmt.Errorf("interval %q: use day, week or month", o.Interval)
+	}
+	if !o.Since.IsZero() && !o.Until.IsZero() && !o.Until.After(o.Since) {
+		return nil, fmt.Errorf("the range [%s, %s) is empty: until must come after since",
+			o.Since.Format(time.RFC3339), o.Until.Format(time.RFC3339))
+	}
+	q := store.AggregateQuery{
+		By: store.GroupBy(o.By), Since: o.Since, Until: o.Until, PersonIDs: o.PersonIDs,
+		Interval: o.Interval, IncludeOutliers: o.IncludeOutliers, IncludeBots: o.IncludeBots,
+	}
+	if o.Repo != "" {
+		r, err := db.RepositoryByName(ctx, o.Repo)
+		if err != nil {
+			return nil, err
 		}
-		email := strings.ToLower(c.AuthorEmail)
-		key, name, other := email, c.AuthorName, c.Repo
-		if o.By == ByRepo {
-			key, name, other = c.Repo, c.Repo, email
+		q.RepoID = r.ID
+	}
+	if o.Team != "" {
+		t, err := db.TeamByName(ctx, o.Team)
+		if err != nil {
+			return nil, err
 		}
-		g := groups[key]
-		if g == nil {
-			g = &acc{row: Row{Key: key, Name: name}, days: map[string]bool{}, others: map[string]bool{}}
-			groups[key] = g
-		}
-		if c.IsMerge {
-			g.row.MergeCommits++
-			return nil
-		}
-		if o.By == ByPerson && !c.AuthorTime.Before(g.named) {
-			g.row.Name, g.named = name, c.AuthorTime
-		}
-		g.row.Commits++
-		g.row.Additions += c.Additions
-		g.row.Deletions += c.Deletions
-		// The calendar day in the author's own offset, kept in AuthorTime.
-		g.days[c.AuthorTime.Format("2006-01-02")] = true
-		g.others[other] = true
-		if g.row.First.IsZero() || c.AuthorTime.Before(g.row.First) {
-			g.row.First = c.AuthorTime
-		}
-		if c.AuthorTime.After(g.row.Last) {
-			g.row.Last = c.AuthorTime
-		}
-		if first.IsZero() || c.AuthorTime.Before(first) {
-			first = c.AuthorTime
-		}
-		if c.AuthorTime.After(last) {
-			last = c.AuthorTime
-		}
-		return nil
-	})
+		q.TeamID = t.ID
+	}
+	if err := db.RefreshBots(ctx, o.BotPatterns); err != nil {
+		return nil, err
+	}
+	sums, err := db.Aggregate(ctx, q)
 	if err != nil {
 		return nil, err
 	}
-	rep := &Report{Rows: make([]Row, 0, len(groups)), Since: o.Since, Until: o.Until}
+
+	rep := &Report{Rows: make([]Row, 0, len(sums)), Since: o.Since, Until: o.Until}
+	var first, last time.Time
+	for _, s := range sums {
+		if first.IsZero() || s.First.Before(first) {
+			first = s.First
+		}
+		if s.Last.After(last) {
+			last = s.Last
+		}
+	}
 	if rep.Since.IsZero() && !first.IsZero() {
 		y, m, d := first.UTC().Date()
 		rep.Since = time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
@@ -148,31 +183,70 @@ func Build(ctx context.Context, db *store.DB, o Options) (*Report, error) {
 		y, m, d := last.UTC().Date()
 		rep.Until = time.Date(y, m, d+1, 0, 0, 0, 0, time.UTC)
 	}
-	weeks := rep.Until.Sub(rep.Since).Hours() / 24 / 7
-	for _, g := range groups {
-		r := g.row
-		r.CodingDays = len(g.days)
-		if weeks > 0 {
-			r.CodingDaysPerWeek = round2(float64(r.CodingDays) / weeks)
+	rangeDays := rep.Until.Sub(rep.Since).Hours() / 24
+	groupCommits := map[string]int{}
+	for _, s := range sums {
+		days := rangeDays
+		r := figures(s)
+		if o.Interval != "" {
+			r.Bucket = store.DayTime(s.Bucket).Format(time.DateOnly)
+			days = float64(bucketDays(s.Bucket, store.BucketEnd(o.Interval, s.Bucket), rep.Since, rep.Until))
 		}
-		if r.CodingDays > 0 {
-			r.CommitsPerCodingDay = round2(float64(r.Commits) / float64(r.CodingDays))
-		}
-		if o.By == ByPerson {
-			r.Repos = len(g.others)
-		} else {
-			r.People = len(g.others)
-		}
+		r.CodingDaysPerWeek = ratio(float64(s.CodingDays), days/7)
+		groupCommits[r.Key] += r.Commits
 		rep.Rows = append(rep.Rows, r)
 	}
-	sort.Slice(rep.Rows, func(i, j int) bool {
+	sort.SliceStable(rep.Rows, func(i, j int) bool {
 		a, b := rep.Rows[i], rep.Rows[j]
-		if a.Commits != b.Commits {
-			return a.Commits > b.Commits
+		if ga, gb := groupCommits[a.Key], groupCommits[b.Key]; ga != gb {
+			return ga > gb
 		}
-		return a.Key < b.Key
+		if a.Key != b.Key {
+			return a.Key < b.Key
+		}
+		return a.Bucket < b.Bucket
 	})
 	return rep, nil
 }
 
-func round2(f float64) float64 { return math.Round(f*100) / 100 }
+// figures computes a row's figures, except coding days per week, from its
+// sums (metrics.md §5).
+func figures(s store.AggregateRow) Row {
+	r := Row{
+		Key: s.Key, Name: s.Name, Commits: int(s.Commits), CodingDays: int(s.CodingDays), People: int(s.People),
+		HALOC: int(s.HALOC), NewWork: int(s.NewWork), LegacyRefactor: int(s.LegacyRefactor),
+		HelpOthers: int(s.HelpOthers), Rework: int(s.Rework), Impact: float64(s.Impact) / 100,
+		Hunks: int(s.Hunks), Additions: int(s.Additions), Deletions: int(s.Deletions),
+		First: s.First, Last: s.Last,
+	}
+	h := float64(s.HALOC)
+	r.CommitsPerCodingDay = ratio(float64(s.Commits), float64(s.CodingDays))
+	r.NewWorkPct = ratio(100*float64(s.NewWork), h)
+	r.LegacyRefactorPct = ratio(100*float64(s.LegacyRefactor), h)
+	r.HelpOthersPct = ratio(100*float64(s.HelpOthers), h)
+	r.ReworkPct = ratio(100*float64(s.Rework), h)
+	r.EfficiencyPct = ratio(100*(h-float64(s.Rework)), h)
+	r.TT100Raw = ratio(float64(s.CodingDays)*8, h/100)
+	r.TT100Productive = ratio(float64(s.CodingDays)*8, (h-float64(s.Rework))/100)
+	return r
+}
+
+// bucketDays counts the days [start, end) (AuthorDay numbering) whose UTC
+// day overlaps [since, until): the "days in range" of a bucket. It is at
+// least 1: a bucket with a commit has that commit's day, even when the day
+// (in the author's offset) lies just outside the range's UTC days.
+func bucketDays(start, end int, since, until time.Time) int {
+	lo := int(math.Floor(float64(since.Unix()) / 86400))
+	hi := int(math.Ceil(float64(until.Unix()) / 86400))
+	return max(1, min(end, hi)-max(start, lo))
+}
+
+// ratio returns num ÷ den rounded to two decimals, or nil when den is not
+// positive.
+func ratio(num, den float64) *float64 {
+	if den <= 0 {
+		return nil
+	}
+	v := math.Round(num/den*100) / 100
+	return &v
+}

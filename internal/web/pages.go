@@ -21,9 +21,19 @@ type pages struct {
 }
 
 var templateFuncs = template.FuncMap{
-	"float": func(f float64) string { return fmt.Sprintf("%.2f", f) },
-	"day":   func(t time.Time) string { return t.UTC().Format(time.DateOnly) },
-	"days":  func(from, to time.Time) int { return int(to.Sub(from).Hours()/24 + 0.5) },
+	"float": func(f any) string {
+		switch v := f.(type) {
+		case float64:
+			return fmt.Sprintf("%.2f", v)
+		case *float64:
+			if v != nil {
+				return fmt.Sprintf("%.2f", *v)
+			}
+		}
+		return "–"
+	},
+	"day":  func(t time.Time) string { return t.UTC().Format(time.DateOnly) },
+	"days": func(from, to time.Time) int { return int(to.Sub(from).Hours()/24 + 0.5) },
 	"time": func(t time.Time) string {
 		if t.IsZero() {
 			return "never"
