@@ -96,6 +96,8 @@ Start with:
 		a.peopleCommand(),
 		a.teamsCommand(),
 		a.serveCommand(),
+		a.tokensCommand(),
+		a.usersCommand(),
 		a.verifyCommand(),
 	)
 	return root

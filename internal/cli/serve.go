@@ -3,14 +3,12 @@ package cli
 import (
 	"context"
 	"crypto/rand"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -27,9 +25,12 @@ func (a *app) serveCommand() *cobra.Command {
 		Use:   "serve [--repo PATH|URL]...",
 		Short: "Analyse repositories, then serve the web UI and API",
 		Long: `Imports each --repo (and every repository in sluice.yaml), then serves the
-web UI and the JSON API (/api/v1) on --addr. The UI requires a login: user
-"admin", with the password from server.admin_password_file, or else from
-DATA_DIR/admin-password, which is generated on first start (mode 0600).`,
+web UI and the JSON API (/api/v1) on --addr. The UI requires a login:
+create users with ` + "`sluice users add NAME --admin`" + `. With --repo and no
+user yet, serve creates the user "admin" and prints its one-time password.
+A database without users whose old admin password file exists
+(server.admin_password_file, or DATA_DIR/admin-password) gets the user
+"admin" with that password. See docs/auth.md.`,
 		Example: `  sluice serve --repo .
   sluice serve --repo https://git.example.internal/team/service.git --addr 0.0.0.0:8080`,
 		Args: cobra.NoArgs,
@@ -82,8 +83,18 @@ DATA_DIR/admin-password, which is generated on first start (mode 0600).`,
 				return err
 			}
 
-			pwFile, password, created, err := a.adminPassword()
-			if err != nil {
+			legacy := a.cfg.Server.AdminPasswordFile
+			if legacy == "" {
+				legacy = filepath.Join(a.dataDir, "admin-password")
+			}
+			if len(repos) > 0 {
+				if _, err := os.Stat(legacy); errors.Is(err, os.ErrNotExist) {
+					if err := web.CreateQuickStartAdmin(ctx, db, a.stdout); err != nil {
+						return err
+					}
+				}
+			}
+			if err := web.EnsureAdmin(ctx, db, legacy, a.stdout); err != nil {
 				return err
 			}
 			key, err := a.sessionKey()
@@ -93,7 +104,6 @@ DATA_DIR/admin-password, which is generated on first start (mode 0600).`,
 			srv := &web.Server{
 				DB:          db,
 				Logger:      a.logger,
-				Password:    password,
 				SessionKey:  key,
 				BotPatterns: a.cfg.Analysis.BotPatterns,
 				Version:     Version(),
@@ -104,11 +114,7 @@ DATA_DIR/admin-password, which is generated on first start (mode 0600).`,
 				IdleTimeout:       2 * time.Minute,
 			}
 			url := "http://" + displayAddr(ln.Addr().String())
-			note := "password in " + pwFile
-			if created {
-				note = "password generated into " + pwFile + " (cat it once, then keep it safe)"
-			}
-			fmt.Fprintf(a.stdout, "Sluice is serving on %s — log in as admin, %s\n", url, note)
+			fmt.Fprintf(a.stdout, "Sluice is serving on %s\n", url)
 			if failed > 0 {
 				fmt.Fprintf(a.stdout, "%d repositories failed to sync; see the errors above\n", failed)
 			}
@@ -146,36 +152,6 @@ func displayAddr(addr string) string {
 	return net.JoinHostPort(host, port)
 }
 
-// adminPassword reads the web login password, generating the default file
-// on first start.
-func (a *app) adminPassword() (file, password string, created bool, err error) {
-	file = a.cfg.Server.AdminPasswordFile
-	if file != "" {
-		b, err := os.ReadFile(file)
-		if err != nil {
-			return "", "", false, fmt.Errorf("read server.admin_password_file: %w", err)
-		}
-		pw := strings.TrimRight(string(b), "\r\n")
-		if len(pw) < 8 {
-			return "", "", false, fmt.Errorf("the password in %s is shorter than 8 characters; use a longer one", file)
-		}
-		return file, pw, false, nil
-	}
-	file = filepath.Join(a.dataDir, "admin-password")
-	b, err := os.ReadFile(file)
-	if err == nil {
-		return file, strings.TrimRight(string(b), "\r\n"), false, nil
-	}
-	if !errors.Is(err, os.ErrNotExist) {
-		return "", "", false, err
-	}
-	pw := randomString(18)
-	if err := writeSecretFile(file, []byte(pw+"\n")); err != nil {
-		return "", "", false, err
-	}
-	return file, pw, true, nil
-}
-
 // sessionKey returns the key that signs login cookies, kept in the data
 // dir so that sessions survive a restart.
 func (a *app) sessionKey() ([]byte, error) {
@@ -197,10 +173,4 @@ func writeSecretFile(file string, data []byte) error {
 		return err
 	}
 	return os.Rename(tmp, file)
-}
-
-func randomString(n int) string {
-	b := make([]byte, n)
-	rand.Read(b)
-	return base64.RawURLEncoding.EncodeToString(b)
 }

@@ -16,6 +16,7 @@ var migrations = []func(ctx context.Context, tx *sql.Tx, engine string) error{
 	schemaV3,
 	schemaV4,
 	schemaAggregate,
+	schemaUsers,
 }
 
 // migrationLock keys the PostgreSQL advisory lock that serialises concurrent
@@ -292,4 +293,31 @@ func schemaAggregate(ctx context.Context, tx *sql.Tx, engine string) error {
 DROP INDEX commits_author_identity;
 CREATE INDEX commits_aggregate ON commits (author_identity_id, author_day, is_merge, outlier, author_time,
 	repository_id, haloc, new_work, legacy_refactor, help_others, rework, hunks, additions, deletions, impact)`)
+}
+
+// schemaUsers adds the logins of the web UI and API: users with a bcrypt
+// password hash and a role, and their API tokens, stored as the hex
+// SHA-256 of the token (the token itself is shown once and never stored).
+// password_changed_at versions a user's sessions: setting a password ends
+// them.
+func schemaUsers(ctx context.Context, tx *sql.Tx, engine string) error {
+	return execSchema(ctx, tx, engine, `
+CREATE TABLE users (
+	id {{id}},
+	name TEXT NOT NULL UNIQUE,
+	password_hash TEXT NOT NULL,
+	role TEXT NOT NULL CHECK (role IN ('admin', 'viewer')),
+	created_at BIGINT NOT NULL,
+	password_changed_at BIGINT NOT NULL
+);
+CREATE TABLE api_tokens (
+	id {{id}},
+	user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+	name TEXT NOT NULL,
+	token_hash TEXT NOT NULL UNIQUE,
+	created_at BIGINT NOT NULL,
+	last_used_at BIGINT,
+	revoked_at BIGINT
+);
+CREATE INDEX api_tokens_user ON api_tokens (user_id)`)
 }

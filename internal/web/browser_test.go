@@ -32,7 +32,9 @@ func findChromium(t *testing.T) string {
 }
 
 // TestBrowserLogin drives a real browser: / redirects to the login form,
-// the form logs in and returns to /, which shows the seeded author.
+// the form logs in and returns to /, which shows the seeded author; the
+// logout button (a POST form with the CSRF token) logs out; a viewer is
+// turned away from the settings.
 func TestBrowserLogin(t *testing.T) {
 	browser := findChromium(t)
 	e := seededEnv(t)
@@ -66,6 +68,7 @@ func TestBrowserLogin(t *testing.T) {
 	}
 
 	if err := chromedp.Do(ctx,
+		chromedp.SendKeys(chromedp.ID("username"), AdminUser),
 		chromedp.SendKeys(chromedp.ID("password"), testPassword),
 		chromedp.Click(chromedp.ID("login")),
 		chromedp.WaitVisible(chromedp.ID("people")),
@@ -87,5 +90,52 @@ func TestBrowserLogin(t *testing.T) {
 		if !strings.Contains(people, want) {
 			t.Errorf("people table lacks %q:\n%s", want, people)
 		}
+	}
+
+	// The admin sees the settings link; following it shows the users.
+	if err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.ID("nav-settings")),
+		chromedp.WaitVisible(chromedp.ID("users")),
+	); err != nil {
+		t.Fatalf("open settings: %v", err)
+	}
+	users, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("users")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(users, AdminUser) || !strings.Contains(users, viewerUser) {
+		t.Errorf("settings list no users %s and %s:\n%s", AdminUser, viewerUser, users)
+	}
+
+	// Log out, then in as the viewer.
+	if err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.ID("logout")),
+		chromedp.WaitVisible(chromedp.ID("password")),
+		chromedp.SendKeys(chromedp.ID("username"), viewerUser),
+		chromedp.SendKeys(chromedp.ID("password"), viewerPassword),
+		chromedp.Click(chromedp.ID("login")),
+		chromedp.WaitVisible(chromedp.ID("people")),
+	); err != nil {
+		t.Fatalf("log out and in as the viewer: %v", err)
+	}
+	user, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("user")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if user != viewerUser {
+		t.Errorf("header names user %q, want %q", user, viewerUser)
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(e.ts.URL+"/settings"),
+		chromedp.WaitVisible(chromedp.ID("message")),
+	); err != nil {
+		t.Fatalf("viewer opens /settings: %v", err)
+	}
+	heading, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("message-heading")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if heading != "Admins only" {
+		t.Errorf("viewer on /settings sees %q, want the Admins only page", heading)
 	}
 }

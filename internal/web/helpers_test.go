@@ -12,16 +12,48 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"github.com/sluicehq/sluice/internal/store"
 )
 
 const testPassword = "correct horse battery staple"
+
+// The viewer every test server has besides the admin AdminUser.
+const (
+	viewerUser     = "vera"
+	viewerPassword = "viewer's own passphrase"
+)
+
+// shippedBcryptCost is BcryptCost before TestMain lowered it.
+var shippedBcryptCost = BcryptCost
+
+func TestMain(m *testing.M) {
+	BcryptCost = bcrypt.MinCost // production cost makes every login ~0.25 s
+	os.Exit(m.Run())
+}
+
+// addUser creates a user with password and role.
+func addUser(t *testing.T, db *store.DB, name, password, role string) store.User {
+	t.Helper()
+	hash, err := HashPassword(password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := db.CreateUser(context.Background(), name, hash, role)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
 
 var testSessionKey = []byte("0123456789abcdef0123456789abcdef")
 
@@ -161,23 +193,28 @@ func (b *syncBuffer) String() string {
 // testEnv is a running server over a database.
 type testEnv struct {
 	ts   *httptest.Server
+	db   *store.DB
 	logs *syncBuffer
+	// admin and viewer are the users newEnv created.
+	admin, viewer store.User
 }
 
-// newEnv starts a server over db (seeded unless empty is set).
+// newEnv starts a server over db and creates its users: AdminUser (an
+// admin, password testPassword) and viewerUser (a viewer, viewerPassword).
 func newEnv(t *testing.T, db *store.DB) *testEnv {
 	t.Helper()
-	logs := &syncBuffer{}
+	e := &testEnv{db: db, logs: &syncBuffer{}}
+	e.admin = addUser(t, db, AdminUser, testPassword, store.RoleAdmin)
+	e.viewer = addUser(t, db, viewerUser, viewerPassword, store.RoleViewer)
 	s := &Server{
 		DB:         db,
-		Logger:     slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		Password:   testPassword,
+		Logger:     slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		SessionKey: testSessionKey,
 		Version:    "test",
 	}
-	ts := httptest.NewServer(s.Handler())
-	t.Cleanup(ts.Close)
-	return &testEnv{ts: ts, logs: logs}
+	e.ts = httptest.NewServer(s.Handler())
+	t.Cleanup(e.ts.Close)
+	return e
 }
 
 // seededEnv is newEnv over a seeded SQLite database.
@@ -202,10 +239,17 @@ func (e *testEnv) client(t *testing.T) *http.Client {
 	}
 }
 
-// login logs c in through the form and returns the session cookie.
+// login logs c in as the admin through the form and returns the session
+// cookie.
 func (e *testEnv) login(t *testing.T, c *http.Client) *http.Cookie {
 	t.Helper()
-	resp := e.postForm(t, c, "/login", url.Values{"username": {AdminUser}, "password": {testPassword}, "next": {"/"}})
+	return e.loginAs(t, c, AdminUser, testPassword)
+}
+
+// loginAs logs c in as user through the form and returns the session cookie.
+func (e *testEnv) loginAs(t *testing.T, c *http.Client, user, password string) *http.Cookie {
+	t.Helper()
+	resp := e.postForm(t, c, "/login", url.Values{"username": {user}, "password": {password}, "next": {"/"}})
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("login: status %d, want 303", resp.StatusCode)
 	}
@@ -252,6 +296,20 @@ func (e *testEnv) postForm(t *testing.T, c *http.Client, path string, form url.V
 	req.Header.Set("Origin", e.ts.URL)
 	resp, _ := e.do(t, c, req)
 	return resp
+}
+
+var csrfInput = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
+
+// csrfToken returns the CSRF token of c's session, from the overview's
+// logout form.
+func (e *testEnv) csrfToken(t *testing.T, c *http.Client) string {
+	t.Helper()
+	resp, body := e.get(t, c, "/")
+	m := csrfInput.FindStringSubmatch(body)
+	if resp.StatusCode != http.StatusOK || m == nil {
+		t.Fatalf("GET /: status %d and no csrf_token field:\n%s", resp.StatusCode, body)
+	}
+	return m[1]
 }
 
 // decodeError returns the "error" of an API error body.

@@ -16,8 +16,10 @@ import (
 
 // pages holds the parsed templates, one set per page.
 type pages struct {
-	login *template.Template
-	index *template.Template
+	login    *template.Template
+	index    *template.Template
+	settings *template.Template
+	message  *template.Template
 }
 
 var templateFuncs = template.FuncMap{
@@ -47,7 +49,12 @@ func mustParsePages() *pages {
 		return template.Must(template.New(name).Funcs(templateFuncs).
 			ParseFS(templateFS, "templates/layout.html", "templates/"+name))
 	}
-	return &pages{login: parse("login.html"), index: parse("index.html")}
+	return &pages{
+		login:    parse("login.html"),
+		index:    parse("index.html"),
+		settings: parse("settings.html"),
+		message:  parse("message.html"),
+	}
 }
 
 // render executes t into a buffer first, so that a template error becomes a
@@ -68,6 +75,48 @@ type page struct {
 	Title    string
 	Version  string
 	LoggedIn bool
+	User     string // the logged-in user's name
+	Admin    bool   // whether that user is an admin
+	CSRF     string // the session's CSRF token, for every POST form
+}
+
+// pageFor fills page for a request that went through requirePage (or any
+// request: without a session it is a logged-out page).
+func (h *handler) pageFor(r *http.Request, title string) page {
+	pg := page{Title: title, Version: h.version}
+	if p, ok := principalFrom(r.Context()); ok && p.session != nil {
+		pg.LoggedIn, pg.User, pg.Admin = true, p.user.Name, p.user.Role == store.RoleAdmin
+		pg.CSRF = h.sessions.csrfToken(p.session.id)
+	}
+	return pg
+}
+
+type messageData struct {
+	page
+	Heading string
+	Message string
+}
+
+// renderMessage answers with a page that explains what happened.
+func (h *handler) renderMessage(w http.ResponseWriter, r *http.Request, status int, heading, msg string) {
+	w.Header().Set("Cache-Control", "no-store")
+	h.render(w, r, status, h.pages.message, messageData{page: h.pageFor(r, heading), Heading: heading, Message: msg})
+}
+
+type settingsData struct {
+	page
+	Users []store.User
+}
+
+// settings is the admins' page. For now it lists the users; settings
+// editing comes with the rest of the dashboard.
+func (h *handler) settings(w http.ResponseWriter, r *http.Request) {
+	users, err := h.db.Users(r.Context())
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	h.render(w, r, http.StatusOK, h.pages.settings, settingsData{page: h.pageFor(r, "Settings"), Users: users})
 }
 
 type loginData struct {
@@ -92,14 +141,14 @@ func localPath(next string) string {
 
 func (h *handler) loginPage(w http.ResponseWriter, r *http.Request) {
 	next := localPath(r.URL.Query().Get("next"))
-	if h.loggedIn(r) {
+	if _, ok := h.sessionUser(r); ok {
 		http.Redirect(w, r, next, http.StatusSeeOther)
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	h.render(w, r, http.StatusOK, h.pages.login, loginData{
 		page: page{Title: "Log in", Version: h.version},
-		Next: next, Username: AdminUser,
+		Next: next,
 	})
 }
 
@@ -122,47 +171,54 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, http.StatusTooManyRequests, h.pages.login, data)
 		return
 	}
-	if !h.credentialsOK(user, pass) {
+	u, ok := h.checkLogin(r.Context(), user, pass)
+	if !ok {
 		h.limiter.fail(ip)
 		h.log.Warn("web: login failed", "user", truncate(user, 64), "remote", ip)
 		data.Error = "Wrong user name or password."
-		if h.password == "" {
-			data.Error = "No admin password is set on the server, so nobody can log in."
+		if n, err := h.db.CountUsers(r.Context()); err == nil && n == 0 {
+			data.Error = "There are no users yet, so nobody can log in. Create one on the server with: sluice users add NAME --admin"
 		}
 		h.render(w, r, http.StatusUnauthorized, h.pages.login, data)
 		return
 	}
 	h.limiter.succeed(ip)
-	token, exp := h.sessions.issue()
-	http.SetCookie(w, &http.Cookie{
-		Name:     sessionCookie,
-		Value:    token,
-		Path:     "/",
-		Expires:  exp,
-		MaxAge:   int(time.Until(exp).Seconds()),
-		HttpOnly: true,
-		Secure:   r.TLS != nil,
-		SameSite: http.SameSiteLaxMode,
-	})
-	h.log.Info("web: login", "user", AdminUser, "remote", ip)
+	token, sess := h.sessions.issue(u)
+	http.SetCookie(w, h.cookie(r, token, int(time.Until(sess.exp).Seconds()), sess.exp))
+	h.log.Info("web: login", "user", u.Name, "role", u.Role, "remote", ip)
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
-func (h *handler) logout(w http.ResponseWriter, r *http.Request) {
-	if c, err := r.Cookie(sessionCookie); err == nil {
-		if id, exp, ok := h.sessions.parse(c.Value); ok {
-			h.sessions.revoke(id, exp)
-		}
-	}
-	http.SetCookie(w, &http.Cookie{
+// cookie is the session cookie with value; maxAge < 0 deletes it.
+// Secure is set over TLS and when the server is configured as HTTPS; over
+// plain HTTP (http://127.0.0.1 in development) a Secure cookie would not
+// come back from most browsers.
+func (h *handler) cookie(r *http.Request, value string, maxAge int, exp time.Time) *http.Cookie {
+	return &http.Cookie{
 		Name:     sessionCookie,
-		Value:    "",
+		Value:    value,
 		Path:     "/",
-		MaxAge:   -1,
+		Expires:  exp,
+		MaxAge:   maxAge,
 		HttpOnly: true,
-		Secure:   r.TLS != nil,
+		Secure:   h.secure || r.TLS != nil,
 		SameSite: http.SameSiteLaxMode,
-	})
+	}
+}
+
+// logout ends the session. It needs the session's CSRF token, so that
+// another site cannot log a user out; without a valid session there is
+// nothing to protect, and the cookie is just cleared.
+func (h *handler) logout(w http.ResponseWriter, r *http.Request) {
+	if p, ok := h.sessionUser(r); ok {
+		if !h.csrfOK(r, p.session) {
+			h.csrfFailed(w, r)
+			return
+		}
+		h.sessions.revoke(p.session.id, p.session.exp)
+		h.log.Info("web: logout", "user", p.user.Name, "remote", clientIP(r))
+	}
+	http.SetCookie(w, h.cookie(r, "", -1, time.Time{}))
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }
 
@@ -186,7 +242,7 @@ type repoLine struct {
 func (h *handler) index(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	data := indexData{
-		page:  page{Title: "Overview", Version: h.version, LoggedIn: true},
+		page:  h.pageFor(r, "Overview"),
 		Since: q.Get("since"), Until: q.Get("until"),
 	}
 	since, err := parseDay(data.Since)

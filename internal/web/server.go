@@ -1,11 +1,15 @@
 // Package web serves Sluice's pages and its JSON API under /api/v1.
 //
-// Everything but the login page, the health check and static assets needs a
-// login: a session cookie from the login form, or, for the API only, HTTP
-// Basic auth with the same credentials. docs/api.md documents the API.
+// Everything but the login page, the health checks and static assets needs
+// a login. Users (store.User) are admins or viewers; they log in through
+// the form, which sets a signed session cookie, and every state-changing
+// request made with that cookie must carry the session's CSRF token. The
+// API also takes API tokens (Authorization: Bearer sluice_…) and HTTP
+// Basic auth. docs/api.md documents the API, docs/auth.md the logins.
 package web
 
 import (
+	"context"
 	"crypto/rand"
 	"embed"
 	"encoding/json"
@@ -17,12 +21,14 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sluicehq/sluice/internal/store"
 )
 
-// AdminUser is the user name of the single login.
+// AdminUser is the name of the admin user that EnsureAdmin and
+// CreateQuickStartAdmin create.
 const AdminUser = "admin"
 
 // DefaultSessionTTL is how long a login lasts when Server.SessionTTL is zero.
@@ -51,15 +57,17 @@ type Server struct {
 	// If nil, slog.Default() is used.
 	Logger *slog.Logger
 
-	// Password is the admin password; the login user is "admin". With an
-	// empty Password every login fails.
-	Password string
-
 	// SessionKey is the HMAC key that signs session cookies. Give a stable
 	// random key (32 bytes or more) for logins to survive a restart; if nil,
 	// Handler generates a random key, so each process has its own sessions.
-	// Sessions also end when Password changes.
+	// A user's sessions also end when their password is set or they are
+	// deleted.
 	SessionKey []byte
+
+	// Secure marks session cookies Secure on every response. Set it when
+	// users reach the server over HTTPS through a proxy that terminates
+	// TLS; requests that arrive over TLS get Secure cookies regardless.
+	Secure bool
 
 	// SessionTTL is how long a login lasts. Zero means DefaultSessionTTL.
 	SessionTTL time.Duration
@@ -76,13 +84,17 @@ type Server struct {
 type handler struct {
 	db          *store.DB
 	log         *slog.Logger
-	password    string
+	secure      bool
 	botPatterns []string
 	version     string
 	sessions    *sessions
 	limiter     *loginLimiter
 	csrf        *http.CrossOriginProtection
 	pages       *pages
+	metrics     *httpMetrics
+
+	dummyOnce sync.Once
+	dummy     string // see dummyHash
 }
 
 // Handler returns the HTTP handler serving the pages and the API.
@@ -99,19 +111,17 @@ func (s *Server) Handler() http.Handler {
 	h := &handler{
 		db:          s.DB,
 		log:         s.Logger,
-		password:    s.Password,
+		secure:      s.Secure,
 		botPatterns: s.BotPatterns,
 		version:     s.Version,
-		sessions:    newSessions(key, s.Password, ttl),
+		sessions:    newSessions(key, ttl),
 		limiter:     newLoginLimiter(loginMaxFailures, loginWindow),
 		csrf:        http.NewCrossOriginProtection(),
 		pages:       mustParsePages(),
+		metrics:     newHTTPMetrics(),
 	}
 	if h.log == nil {
 		h.log = slog.Default()
-	}
-	if h.password == "" {
-		h.log.Warn("web: no admin password set; every login will fail")
 	}
 	return h.routes()
 }
@@ -129,8 +139,11 @@ func (h *handler) routes() http.Handler {
 	mux.HandleFunc("POST /login", h.login)
 	mux.HandleFunc("POST /logout", h.logout)
 	mux.Handle("GET /{$}", h.requirePage(http.HandlerFunc(h.index)))
+	mux.Handle("GET /settings", h.requirePage(h.requireAdmin(http.HandlerFunc(h.settings))))
 
+	mux.HandleFunc("GET /healthz", h.health)
 	mux.HandleFunc("GET /api/v1/health", h.health)
+	mux.Handle("GET /metrics", h.requireAPI(http.HandlerFunc(h.serveMetrics)))
 	mux.Handle("GET /api/v1/commits", h.requireAPI(http.HandlerFunc(h.commits)))
 	// Everything else under /api/ answers in JSON too. The method-less
 	// pattern also catches other methods on the GET endpoints above.
@@ -144,7 +157,7 @@ func (h *handler) routes() http.Handler {
 		writeError(w, http.StatusNotFound, r.URL.Path+": no such endpoint; see docs/api.md")
 	})))
 
-	return securityHeaders(h.crossOrigin(mux))
+	return h.metrics.middleware(securityHeaders(h.crossOrigin(mux)))
 }
 
 // securityHeaders sets the headers every response carries.
@@ -209,68 +222,6 @@ func isAPI(r *http.Request) bool {
 	return strings.HasPrefix(r.URL.Path, "/api/")
 }
 
-// loggedIn reports whether r carries a valid session cookie.
-func (h *handler) loggedIn(r *http.Request) bool {
-	c, err := r.Cookie(sessionCookie)
-	if err != nil {
-		return false
-	}
-	_, _, ok := h.sessions.parse(c.Value)
-	return ok
-}
-
-// requirePage sends visitors without a session to the login page.
-func (h *handler) requirePage(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !h.loggedIn(r) {
-			http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
-			return
-		}
-		w.Header().Set("Cache-Control", "no-store")
-		next.ServeHTTP(w, r)
-	})
-}
-
-// requireAPI accepts a session cookie or Basic auth, and answers 401 (429
-// after too many failures) otherwise.
-func (h *handler) requireAPI(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Cache-Control", "no-store")
-		if h.loggedIn(r) {
-			next.ServeHTTP(w, r)
-			return
-		}
-		user, pass, ok := r.BasicAuth()
-		if !ok {
-			w.Header().Set("WWW-Authenticate", `Basic realm="sluice", charset="UTF-8"`)
-			writeError(w, http.StatusUnauthorized, "login required: send a session cookie or Basic auth as admin")
-			return
-		}
-		ip := clientIP(r)
-		if wait, blocked := h.limiter.blocked(ip); blocked {
-			setRetryAfter(w, wait)
-			writeError(w, http.StatusTooManyRequests, "too many failed logins; try again in "+retryAfter(wait)+" seconds")
-			return
-		}
-		if !h.credentialsOK(user, pass) {
-			h.limiter.fail(ip)
-			h.log.Warn("web: API Basic auth failed", "user", truncate(user, 64), "remote", ip)
-			w.Header().Set("WWW-Authenticate", `Basic realm="sluice", charset="UTF-8"`)
-			writeError(w, http.StatusUnauthorized, "wrong user name or password")
-			return
-		}
-		h.limiter.succeed(ip)
-		next.ServeHTTP(w, r)
-	})
-}
-
-// credentialsOK checks user and password in constant time.
-func (h *handler) credentialsOK(user, pass string) bool {
-	userOK := passwordEqual(user, AdminUser)
-	passOK := passwordEqual(pass, h.password)
-	return userOK && passOK && h.password != ""
-}
-
 // setRetryAfter tells a blocked client when it may try again.
 func setRetryAfter(w http.ResponseWriter, wait time.Duration) {
 	w.Header().Set("Retry-After", retryAfter(wait))
@@ -287,9 +238,18 @@ func truncate(s string, n int) string {
 	return s[:n] + "…"
 }
 
-// health answers without a login so that load balancers can use it.
+// health answers without a login so that load balancers can use it: 200
+// with {"status":"ok","version":…} when the database answers, else 503
+// with status "unavailable".
 func (h *handler) health(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if _, err := h.db.CountUsers(ctx); err != nil {
+		h.log.Error("web: health check: database", "err", err)
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "version": h.version, "error": "the database does not answer; the server log has the details"})
+		return
+	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "version": h.version})
 }
 

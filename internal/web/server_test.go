@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -34,6 +35,9 @@ func TestUnauthenticated(t *testing.T) {
 		{"/api/v1/commits", http.StatusUnauthorized, "", "application/json", `"error"`},
 		{"/api/v1/nope", http.StatusUnauthorized, "", "application/json", `"error"`},
 		{"/api/v1/health", http.StatusOK, "", "application/json", `"status":"ok"`},
+		{"/healthz", http.StatusOK, "", "application/json", `"status":"ok"`},
+		{"/settings", http.StatusSeeOther, "/login?next=%2Fsettings", "", ""},
+		{"/metrics", http.StatusUnauthorized, "", "application/json", `"error"`},
 		{"/login", http.StatusOK, "", "text/html", `name="password"`},
 		{"/static/style.css", http.StatusOK, "", "text/css", "font"},
 		{"/static/", http.StatusNotFound, "", "", ""},
@@ -58,8 +62,8 @@ func TestUnauthenticated(t *testing.T) {
 	}
 
 	resp, _ := e.get(t, c, "/api/v1/commits")
-	if got := resp.Header.Get("WWW-Authenticate"); !strings.HasPrefix(got, "Basic ") {
-		t.Errorf("401 WWW-Authenticate = %q, want a Basic challenge", got)
+	if got := resp.Header.Values("WWW-Authenticate"); len(got) != 2 || !strings.HasPrefix(got[0], "Bearer ") || !strings.HasPrefix(got[1], "Basic ") {
+		t.Errorf("401 WWW-Authenticate = %q, want a Bearer and a Basic challenge", got)
 	}
 }
 
@@ -71,14 +75,14 @@ func TestSecurityHeaders(t *testing.T) {
 		"Referrer-Policy":        "same-origin",
 		"X-Frame-Options":        "DENY",
 	}
-	for _, path := range []string{"/", "/login", "/api/v1/commits", "/api/v1/health", "/static/style.css", "/nope"} {
+	for _, path := range []string{"/", "/login", "/settings", "/api/v1/commits", "/api/v1/health", "/healthz", "/metrics", "/static/style.css", "/nope"} {
 		resp, _ := e.get(t, c, path)
 		for k, v := range want {
 			if got := resp.Header.Get(k); got != v {
 				t.Errorf("%s: %s = %q, want %q", path, k, got, v)
 			}
 		}
-		if csp := resp.Header.Get("Content-Security-Policy"); !strings.HasPrefix(csp, "default-src 'self'") {
+		if csp := resp.Header.Get("Content-Security-Policy"); !strings.HasPrefix(csp, "default-src 'self'") || !strings.Contains(csp, "frame-ancestors 'none'") || strings.Contains(csp, "unsafe-inline") {
 			t.Errorf("%s: Content-Security-Policy = %q", path, csp)
 		}
 	}
@@ -91,6 +95,8 @@ func TestLoginWrongPassword(t *testing.T) {
 		{"username": {AdminUser}, "password": {"hunter2-wrong"}},
 		{"username": {"root"}, "password": {testPassword}},
 		{"username": {AdminUser}},
+		{"username": {viewerUser}, "password": {testPassword}},
+		{"username": {AdminUser}, "password": {viewerPassword}},
 	} {
 		resp := e.postForm(t, c, "/login", form)
 		if resp.StatusCode != http.StatusUnauthorized {
@@ -242,23 +248,37 @@ func TestSessionCookieRejected(t *testing.T) {
 	c := e.client(t)
 	good := e.login(t, c).Value
 
-	mint := func(key []byte, password string, now time.Time, ttl time.Duration) string {
-		s := newSessions(key, password, ttl)
+	mint := func(key []byte, u store.User, now time.Time, ttl time.Duration) string {
+		s := newSessions(key, ttl)
 		s.now = func() time.Time { return now }
-		tok, _ := s.issue()
+		tok, _ := s.issue(u)
 		return tok
 	}
+	admin := e.admin
+	oldPassword := admin
+	oldPassword.PasswordHash, oldPassword.PasswordChangedAt = "$2a$04$the.old.hash", admin.PasswordChangedAt.Add(-time.Hour)
+	deleted := admin
+	deleted.ID = 9999
+	// parts: "2", expiry, user id, role, version, id, MAC
 	parts := strings.Split(good, ".")
+	with := func(i int, v string) string {
+		p := slices.Clone(parts)
+		p[i] = v
+		return strings.Join(p, ".")
+	}
 	tests := map[string]string{
 		"valid control":     good,
 		"garbage":           "hello",
 		"empty":             "",
 		"flipped MAC":       good[:len(good)-2] + flip(good[len(good)-2:]),
-		"longer expiry":     "1." + fmt.Sprint(time.Now().Add(1000*time.Hour).Unix()) + "." + parts[2] + "." + parts[3],
-		"no MAC":            strings.Join(parts[:3], "."),
-		"expired":           mint(testSessionKey, testPassword, time.Now().Add(-8*24*time.Hour), 24*time.Hour),
-		"other session key": mint([]byte("another key, another server....."), testPassword, time.Now(), time.Hour),
-		"old password":      mint(testSessionKey, "the old password", time.Now(), time.Hour),
+		"longer expiry":     with(1, fmt.Sprint(time.Now().Add(1000*time.Hour).Unix())),
+		"other user":        with(2, fmt.Sprint(e.viewer.ID)),
+		"v1 format":         "1." + parts[1] + "." + parts[5] + "." + parts[6],
+		"no MAC":            strings.Join(parts[:6], "."),
+		"expired":           mint(testSessionKey, admin, time.Now().Add(-8*24*time.Hour), 24*time.Hour),
+		"other session key": mint([]byte("another key, another server....."), admin, time.Now(), time.Hour),
+		"old password":      mint(testSessionKey, oldPassword, time.Now(), time.Hour),
+		"no such user":      mint(testSessionKey, deleted, time.Now(), time.Hour),
 	}
 	for name, value := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -276,7 +296,7 @@ func TestSessionCookieRejected(t *testing.T) {
 	}
 
 	// Logging out revokes the session even if its cookie is replayed.
-	if resp := e.postForm(t, c, "/logout", nil); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/login" {
+	if resp := e.postForm(t, c, "/logout", url.Values{"csrf_token": {e.csrfToken(t, c)}}); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/login" {
 		t.Fatalf("logout: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
 	if resp, _ := e.get(t, c, "/"); resp.StatusCode != http.StatusSeeOther {
@@ -425,6 +445,7 @@ func TestCrossOriginPostsRejected(t *testing.T) {
 	e := seededEnv(t)
 	c := e.client(t)
 	e.login(t, c)
+	token := e.csrfToken(t, c)
 	tests := []struct {
 		name    string
 		path    string
@@ -438,7 +459,8 @@ func TestCrossOriginPostsRejected(t *testing.T) {
 		{"login, foreign Origin", "/login", map[string]string{"Origin": "http://evil.example"}, http.StatusForbidden},
 	}
 	for _, tt := range tests {
-		req, _ := http.NewRequest("POST", e.ts.URL+tt.path, strings.NewReader("username=admin&password="+url.QueryEscape(testPassword)))
+		// The right CSRF token does not help a cross-origin request.
+		req, _ := http.NewRequest("POST", e.ts.URL+tt.path, strings.NewReader("username=admin&password="+url.QueryEscape(testPassword)+"&csrf_token="+url.QueryEscape(token)))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		for k, v := range tt.headers {
 			req.Header.Set(k, v)
@@ -452,7 +474,8 @@ func TestCrossOriginPostsRejected(t *testing.T) {
 		t.Fatalf("after rejected logouts GET / = %d, want 200", resp.StatusCode)
 	}
 	// A same-origin logout works.
-	req, _ := http.NewRequest("POST", e.ts.URL+"/logout", nil)
+	req, _ := http.NewRequest("POST", e.ts.URL+"/logout", strings.NewReader("csrf_token="+url.QueryEscape(token)))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Origin", e.ts.URL)
 	req.Header.Set("Sec-Fetch-Site", "same-origin")
 	if resp, _ := e.do(t, c, req); resp.StatusCode != http.StatusSeeOther {
@@ -721,7 +744,7 @@ func TestCursorRoundTrip(t *testing.T) {
 	}
 }
 
-func TestServerWithoutPassword(t *testing.T) {
+func TestServerWithoutUsers(t *testing.T) {
 	db := openDB(t, sqliteDSN(t))
 	s := &Server{DB: db, Logger: slog.New(slog.DiscardHandler)}
 	ts := httptest.NewServer(s.Handler())
@@ -731,8 +754,12 @@ func TestServerWithoutPassword(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusUnauthorized {
-		t.Errorf("login with no password configured: %d, want 401", resp.StatusCode)
+		t.Errorf("login with no users: %d, want 401", resp.StatusCode)
+	}
+	if !strings.Contains(string(body), "sluice users add NAME --admin") {
+		t.Errorf("login page with no users does not say how to create one:\n%s", body)
 	}
 }
