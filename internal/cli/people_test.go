@@ -144,7 +144,7 @@ func TestTeamsCommands(t *testing.T) {
 	e.fails("defined in sluice.yaml; edit it there", "teams", "add-member", "Config", "cy@example.com")
 	e.fails("defined in sluice.yaml; edit it there", "teams", "remove", "Config")
 	out := e.ok("teams", "list")
-	for _, want := range []string{"Config (config, 1 members)", "Platform (cli, 0 members)", "  Storage (cli, 2 members)",
+	for _, want := range []string{"Config (config, 1 member)", "Platform (cli, 0 members)", "  Storage (cli, 2 members)",
 		"- Bob <bob@example.com> from 2026-03-01 until 2026-09-01", "- Bob <bob@example.com> from 2026-09-01"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("teams list lacks %q:\n%s", want, out)

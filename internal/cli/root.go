@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sluicehq/sluice/internal/config"
+	"github.com/sluicehq/sluice/internal/people"
 	"github.com/sluicehq/sluice/internal/store"
 )
 
@@ -171,6 +172,12 @@ func (a *app) openDB(ctx context.Context) (*store.DB, error) {
 			db.Close()
 			return nil, err
 		}
+	}
+	// Likewise for people and teams (aliases, exclusions, teams): every
+	// command sees them as sluice.yaml says.
+	if err := people.Apply(ctx, db, a.cfg); err != nil {
+		db.Close()
+		return nil, err
 	}
 	return db, nil
 }

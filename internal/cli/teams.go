@@ -66,7 +66,11 @@ func (a *app) teamsListCommand() *cobra.Command {
 			print = func(parent int64, depth int) {
 				for _, t := range children[parent] {
 					ind := strings.Repeat("  ", depth)
-					fmt.Fprintf(a.stdout, "%s%s (%s, %d members)\n", ind, t.Name, t.Source, len(t.Members))
+					noun := "members"
+					if len(t.Members) == 1 {
+						noun = "member"
+					}
+					fmt.Fprintf(a.stdout, "%s%s (%s, %d %s)\n", ind, t.Name, t.Source, len(t.Members), noun)
 					for _, m := range t.Members {
 						fmt.Fprintf(a.stdout, "%s  - %s <%s>%s\n", ind, m.PersonName, m.PersonKey, period(m.Since, m.Until))
 					}
