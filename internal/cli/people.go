@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -15,20 +14,6 @@ import (
 	"github.com/sluicehq/sluice/internal/people"
 	"github.com/sluicehq/sluice/internal/store"
 )
-
-// openPeopleDB opens the database and makes its people and teams match
-// sluice.yaml (people.Apply) before a command reads or edits them.
-func (a *app) openPeopleDB(ctx context.Context) (*store.DB, error) {
-	db, err := a.openDB(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if err := people.Apply(ctx, db, a.cfg); err != nil {
-		db.Close()
-		return nil, err
-	}
-	return db, nil
-}
 
 func (a *app) peopleCommand() *cobra.Command {
 	cmd := &cobra.Command{
@@ -82,7 +67,7 @@ list unless --all).`,
 			default:
 				return fmt.Errorf("--format %q is not supported; use table, csv or json", format)
 			}
-			db, err := a.openPeopleDB(cmd.Context())
+			db, err := a.openDB(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -188,7 +173,7 @@ sluice.yaml can only be merged into, not away: edit sluice.yaml.`,
 		Args: cobra.MinimumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			db, err := a.openPeopleDB(ctx)
+			db, err := a.openDB(ctx)
 			if err != nil {
 				return err
 			}
@@ -246,7 +231,7 @@ that people.aliases in sluice.yaml merges (edit sluice.yaml).`,
 			if strings.Contains(key, "@") {
 				key = store.PersonKey("", key)
 			}
-			db, err := a.openPeopleDB(ctx)
+			db, err := a.openDB(ctx)
 			if err != nil {
 				return err
 			}
@@ -291,7 +276,7 @@ before merging: two people may share a name.`,
 		Example: `  sluice people suggest`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			db, err := a.openPeopleDB(cmd.Context())
+			db, err := a.openDB(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -326,7 +311,7 @@ func (a *app) peopleFlagCommand(use, short string, excluded, hidden *bool, note 
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			db, err := a.openPeopleDB(ctx)
+			db, err := a.openDB(ctx)
 			if err != nil {
 				return err
 			}

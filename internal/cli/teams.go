@@ -37,7 +37,7 @@ func (a *app) teamsListCommand() *cobra.Command {
 		Example: `  sluice teams list`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			db, err := a.openPeopleDB(cmd.Context())
+			db, err := a.openDB(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -106,6 +106,28 @@ func teamByName(cmd *cobra.Command, db *store.DB, name string) (store.Team, erro
 	return t, err
 }
 
+// openMembership opens the database and finds the team (which must not
+// be one sluice.yaml defines) and the person a membership command names.
+func (a *app) openMembership(cmd *cobra.Command, team, person string) (*store.DB, store.Team, store.Person, error) {
+	db, err := a.openDB(cmd.Context())
+	if err != nil {
+		return nil, store.Team{}, store.Person{}, err
+	}
+	t, err := teamByName(cmd, db, team)
+	if err == nil {
+		err = editable(t)
+	}
+	var p store.Person
+	if err == nil {
+		p, err = db.FindPerson(cmd.Context(), person)
+	}
+	if err != nil {
+		db.Close()
+		return nil, store.Team{}, store.Person{}, err
+	}
+	return db, t, p, nil
+}
+
 // editable refuses teams that sluice.yaml defines.
 func editable(t store.Team) error {
 	if t.Source == store.SourceConfig {
@@ -127,7 +149,7 @@ func (a *app) teamsAddCommand() *cobra.Command {
 			if name == "" {
 				return errors.New("a team needs a name")
 			}
-			db, err := a.openPeopleDB(cmd.Context())
+			db, err := a.openDB(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -161,7 +183,7 @@ func (a *app) teamsRemoveCommand() *cobra.Command {
 		Example: `  sluice teams remove Storage`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			db, err := a.openPeopleDB(cmd.Context())
+			db, err := a.openDB(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -219,22 +241,11 @@ only over periods that do not overlap.`,
 				return fmt.Errorf("--until %s is not after --from %s; the membership is [from, until)", until, from)
 			}
 			ctx := cmd.Context()
-			db, err := a.openPeopleDB(ctx)
+			db, t, p, err := a.openMembership(cmd, args[0], args[1])
 			if err != nil {
 				return err
 			}
 			defer db.Close()
-			t, err := teamByName(cmd, db, args[0])
-			if err != nil {
-				return err
-			}
-			if err := editable(t); err != nil {
-				return err
-			}
-			p, err := db.FindPerson(ctx, args[1])
-			if err != nil {
-				return err
-			}
 			for _, m := range t.Members {
 				if m.PersonID == p.ID && store.Overlaps(m.Since, m.Until, since, till) {
 					return fmt.Errorf("%s (%s) is already a member of %q%s, which overlaps; remove that membership first (sluice teams remove-member) or pick dates outside it",
@@ -264,22 +275,11 @@ them at any time. To keep history when someone leaves, re-add them with
 		Args:    cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			db, err := a.openPeopleDB(ctx)
+			db, t, p, err := a.openMembership(cmd, args[0], args[1])
 			if err != nil {
 				return err
 			}
 			defer db.Close()
-			t, err := teamByName(cmd, db, args[0])
-			if err != nil {
-				return err
-			}
-			if err := editable(t); err != nil {
-				return err
-			}
-			p, err := db.FindPerson(ctx, args[1])
-			if err != nil {
-				return err
-			}
 			if err := db.RemoveTeamMember(ctx, t.ID, p.ID); err != nil {
 				if errors.Is(err, store.ErrNotFound) {
 					return fmt.Errorf("%s (%s) is not a member of %q", p.Key, p.Name, t.Name)
