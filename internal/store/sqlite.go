@@ -3,11 +3,13 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
+	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
@@ -53,8 +55,10 @@ func openSQLite(ctx context.Context, dsn string) (*DB, error) {
 	}
 	w.SetMaxOpenConns(1)
 	// The writer connects first so that WAL mode is set before any reader
-	// opens the file.
-	if err := w.PingContext(ctx); err != nil {
+	// opens the file. Switching a new file to WAL needs an exclusive lock
+	// and SQLite may answer SQLITE_BUSY at once, without its busy handler,
+	// when other processes open the file at the same moment: retry.
+	if err := pingBusy(ctx, w); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("open SQLite database %s: %w", path, err)
 	}
@@ -66,4 +70,33 @@ func openSQLite(ctx context.Context, dsn string) (*DB, error) {
 	r.SetMaxOpenConns(max(4, runtime.GOMAXPROCS(0)))
 	r.SetMaxIdleConns(max(4, runtime.GOMAXPROCS(0)))
 	return &DB{engine: SQLite, w: w, r: r}, nil
+}
+
+// busyWait bounds how long pingBusy retries, like busy_timeout.
+const busyWait = 10 * time.Second
+
+// pingBusy connects db, retrying for up to busyWait while SQLite answers
+// SQLITE_BUSY.
+func pingBusy(ctx context.Context, db *sql.DB) error {
+	start := time.Now()
+	for attempt := 1; ; attempt++ {
+		err := db.PingContext(ctx)
+		if err == nil || !isBusy(err) || time.Since(start) > busyWait {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(min(time.Duration(attempt)*5*time.Millisecond, 100*time.Millisecond)):
+		}
+	}
+}
+
+// isBusy reports whether err is SQLite's SQLITE_BUSY (any extended code).
+func isBusy(err error) bool {
+	var coded interface{ Code() int }
+	if errors.As(err, &coded) {
+		return coded.Code()&0xff == 5
+	}
+	return strings.Contains(err.Error(), "SQLITE_BUSY")
 }
