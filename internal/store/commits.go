@@ -112,6 +112,9 @@ func (db *DB) ForEachCommit(ctx context.Context, f CommitFilter, fn func(CommitR
 	if !f.Until.IsZero() {
 		where = append(where, "c.author_time < "+arg(ceilUnix(f.Until)))
 	}
+	if f.PersonID != 0 {
+		where = append(where, "c.author_identity_id IN (SELECT id FROM identities WHERE person_id = "+arg(f.PersonID)+")")
+	}
 	q := `SELECT r.name, ` + commitSelect + ` FROM commits c JOIN repositories r ON r.id = c.repository_id`
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")

@@ -198,3 +198,30 @@ func TestSuggestedMerges(t *testing.T) {
 		}
 	})
 }
+
+// TestCommitFilterPerson checks that ForEachCommit's person filter keeps
+// the commits of all the person's identities, and follows a merge.
+func TestCommitFilterPerson(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		authored(t, db, [2]string{"Ann", "ann@example.com"}, [2]string{"Ann L", "ANN@example.com"},
+			[2]string{"Ann", "ann@home.example"}, [2]string{"Bob", "bob@example.com"})
+		count := func(id int64) int {
+			return len(all(t, db, store.CommitFilter{PersonID: id}))
+		}
+		ann, home := find(t, db, "ann@example.com"), find(t, db, "ann@home.example")
+		if n := count(ann.ID); n != 2 {
+			t.Errorf("ann@example.com (two identities): %d commits, want 2", n)
+		}
+		if err := db.MergePeople(ctx, ann.ID, []int64{home.ID}, store.SourceCLI); err != nil {
+			t.Fatal(err)
+		}
+		if n := count(ann.ID); n != 3 {
+			t.Errorf("after merging ann@home.example: %d commits, want 3", n)
+		}
+		rows := all(t, db, store.CommitFilter{PersonID: find(t, db, "bob@example.com").ID})
+		if len(rows) != 1 || rows[0].Person != "bob@example.com" {
+			t.Errorf("bob: %+v", rows)
+		}
+	})
+}

@@ -253,6 +253,9 @@ type CommitFilter struct {
 	Repo  string    // repository name
 	Since time.Time // author time >= Since
 	Until time.Time // author time < Until
+	// PersonID keeps the commits whose author belongs to this person
+	// (after merges); 0 keeps all.
+	PersonID int64
 }
 
 // CommitRow is a stored commit with its repository's name.

@@ -38,7 +38,9 @@ var shippedBcryptCost = BcryptCost
 
 func TestMain(m *testing.M) {
 	BcryptCost = bcrypt.MinCost // production cost makes every login ~0.25 s
-	os.Exit(m.Run())
+	code := m.Run()
+	browserCancel()
+	os.Exit(code)
 }
 
 // addUser creates a user with password and role.

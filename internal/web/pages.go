@@ -2,15 +2,15 @@ package web
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"html/template"
+	"math"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
-	"github.com/sluicehq/sluice/internal/report"
 	"github.com/sluicehq/sluice/internal/store"
 )
 
@@ -18,6 +18,8 @@ import (
 type pages struct {
 	login    *template.Template
 	index    *template.Template
+	people   *template.Template
+	person   *template.Template
 	settings *template.Template
 	message  *template.Template
 }
@@ -34,8 +36,34 @@ var templateFuncs = template.FuncMap{
 		}
 		return "–"
 	},
-	"day":  func(t time.Time) string { return t.UTC().Format(time.DateOnly) },
-	"days": func(from, to time.Time) int { return int(to.Sub(from).Hours()/24 + 0.5) },
+	// figure shows a headline value: whole numbers without decimals.
+	"figure": func(v *float64) string {
+		if v == nil {
+			return "–"
+		}
+		if *v == math.Trunc(*v) && math.Abs(*v) < 1e15 {
+			return strconv.FormatInt(int64(*v), 10)
+		}
+		return strconv.FormatFloat(*v, 'f', 2, 64)
+	},
+	// change shows a change in percent with its sign.
+	"change": func(v *float64) string {
+		if v == nil {
+			return "–"
+		}
+		return fmt.Sprintf("%+.1f%%", *v)
+	},
+	"changeClass": func(v *float64) string {
+		switch {
+		case v == nil || *v == 0:
+			return "flat"
+		case *v > 0:
+			return "up"
+		}
+		return "down"
+	},
+	"short":      func(sha string) string { return sha[:min(len(sha), 10)] },
+	"personPath": personPath,
 	"time": func(t time.Time) string {
 		if t.IsZero() {
 			return "never"
@@ -44,14 +72,20 @@ var templateFuncs = template.FuncMap{
 	},
 }
 
-func mustParsePages() *pages {
+func mustParsePages(a *assets) *pages {
+	funcs := template.FuncMap{"asset": a.url}
+	for k, v := range templateFuncs {
+		funcs[k] = v
+	}
 	parse := func(name string) *template.Template {
-		return template.Must(template.New(name).Funcs(templateFuncs).
-			ParseFS(templateFS, "templates/layout.html", "templates/"+name))
+		return template.Must(template.New(name).Funcs(funcs).
+			ParseFS(templateFS, "templates/layout.html", "templates/filters.html", "templates/"+name))
 	}
 	return &pages{
 		login:    parse("login.html"),
 		index:    parse("index.html"),
+		people:   parse("people.html"),
+		person:   parse("person.html"),
 		settings: parse("settings.html"),
 		message:  parse("message.html"),
 	}
@@ -78,6 +112,10 @@ type page struct {
 	User     string // the logged-in user's name
 	Admin    bool   // whether that user is an admin
 	CSRF     string // the session's CSRF token, for every POST form
+	// Nav is the navigation entry of the page ("overview", "people").
+	Nav string
+	// Filters is the filter bar; nil on pages without one.
+	Filters *filterBar
 }
 
 // pageFor fills page for a request that went through requirePage (or any
@@ -220,95 +258,4 @@ func (h *handler) logout(w http.ResponseWriter, r *http.Request) {
 	}
 	http.SetCookie(w, h.cookie(r, "", -1, time.Time{}))
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
-}
-
-type indexData struct {
-	page
-	Since, Until string // as typed into the form
-	Error        string
-	Repos        []repoLine
-	People       []report.Row
-	// From and To are the range the per-week figures use: the form's
-	// bounds, or where open, the days of the first and last commit.
-	From, To time.Time
-}
-
-type repoLine struct {
-	store.Repository
-	Commits int   // included commits in the range
-	Stored  int64 // all stored commits
-}
-
-func (h *handler) index(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	data := indexData{
-		page:  h.pageFor(r, "Overview"),
-		Since: q.Get("since"), Until: q.Get("until"),
-	}
-	since, err := parseDay(data.Since)
-	if err != nil {
-		data.Error = "Since: " + err.Error()
-	}
-	until, err := parseDay(data.Until)
-	if err != nil && data.Error == "" {
-		data.Error = "Until: " + err.Error()
-	}
-	if data.Error == "" && !since.IsZero() && !until.IsZero() && !since.Before(until) {
-		data.Error = "Since must be before until."
-	}
-	if data.Error != "" {
-		h.render(w, r, http.StatusBadRequest, h.pages.index, data)
-		return
-	}
-	if err := h.loadIndex(r.Context(), &data, since, until); err != nil {
-		h.serverError(w, r, err)
-		return
-	}
-	h.render(w, r, http.StatusOK, h.pages.index, data)
-}
-
-func (h *handler) loadIndex(ctx context.Context, data *indexData, since, until time.Time) error {
-	repos, err := h.db.Repositories(ctx)
-	if err != nil {
-		return fmt.Errorf("list repositories: %w", err)
-	}
-	if len(repos) == 0 {
-		return nil
-	}
-	opts := report.Options{Since: since, Until: until, BotPatterns: h.botPatterns}
-	opts.By = report.ByRepo
-	byRepo, err := report.Build(ctx, h.db, opts)
-	if err != nil {
-		return fmt.Errorf("report by repository: %w", err)
-	}
-	commits := make(map[string]int, len(byRepo.Rows))
-	for _, row := range byRepo.Rows {
-		commits[row.Key] = row.Commits
-	}
-	for _, repo := range repos {
-		n, err := h.db.CountCommits(ctx, repo.ID)
-		if err != nil {
-			return fmt.Errorf("count commits of %s: %w", repo.Name, err)
-		}
-		data.Repos = append(data.Repos, repoLine{Repository: repo, Commits: commits[repo.Name], Stored: n})
-	}
-	opts.By = report.ByPerson
-	byPerson, err := report.Build(ctx, h.db, opts)
-	if err != nil {
-		return fmt.Errorf("report by person: %w", err)
-	}
-	data.People, data.From, data.To = byPerson.Rows, byPerson.Since, byPerson.Until
-	return nil
-}
-
-// parseDay parses the form's YYYY-MM-DD as midnight UTC; "" is the zero time.
-func parseDay(s string) (time.Time, error) {
-	if s == "" {
-		return time.Time{}, nil
-	}
-	t, err := time.Parse(time.DateOnly, s)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("%q is not a date; want YYYY-MM-DD", s)
-	}
-	return t, nil
 }

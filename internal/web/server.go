@@ -91,6 +91,7 @@ type handler struct {
 	limiter     *loginLimiter
 	csrf        *http.CrossOriginProtection
 	pages       *pages
+	assets      *assets
 	metrics     *httpMetrics
 
 	dummyOnce sync.Once
@@ -117,47 +118,55 @@ func (s *Server) Handler() http.Handler {
 		sessions:    newSessions(key, ttl),
 		limiter:     newLoginLimiter(loginMaxFailures, loginWindow),
 		csrf:        http.NewCrossOriginProtection(),
-		pages:       mustParsePages(),
+		assets:      mustLoadAssets(),
 		metrics:     newHTTPMetrics(),
 	}
 	if h.log == nil {
 		h.log = slog.Default()
 	}
+	h.pages = mustParsePages(h.assets)
 	return h.routes()
 }
 
 func (h *handler) routes() http.Handler {
 	mux := http.NewServeMux()
 
-	static, err := fs.Sub(staticFS, "static")
-	if err != nil {
-		panic(err)
-	}
-	mux.Handle("GET /static/", http.StripPrefix("/static/", staticFiles(static)))
+	mux.Handle("GET /static/", http.StripPrefix("/static/", h.assets))
 
 	mux.HandleFunc("GET /login", h.loginPage)
 	mux.HandleFunc("POST /login", h.login)
 	mux.HandleFunc("POST /logout", h.logout)
 	mux.Handle("GET /{$}", h.requirePage(http.HandlerFunc(h.index)))
+	mux.Handle("GET /people", h.requirePage(http.HandlerFunc(h.peoplePage)))
+	mux.Handle("GET /people/{key}", h.requirePage(http.HandlerFunc(h.personPage)))
 	mux.Handle("GET /settings", h.requirePage(h.requireAdmin(http.HandlerFunc(h.settings))))
 
 	mux.HandleFunc("GET /healthz", h.health)
-	mux.HandleFunc("GET /api/v1/health", h.health)
 	mux.Handle("GET /metrics", h.requireAPI(http.HandlerFunc(h.serveMetrics)))
-	mux.Handle("GET /api/v1/commits", h.requireAPI(http.HandlerFunc(h.commits)))
+	// anyMethod has the API's paths without their methods: a path found
+	// there but not in mux exists for other methods only (405).
+	anyMethod := http.NewServeMux()
+	for _, rt := range h.apiRoutes() {
+		var hd http.Handler = rt.handler
+		if !rt.public {
+			hd = h.requireAPI(hd)
+		}
+		mux.Handle(rt.pattern, hd)
+		_, path, _ := strings.Cut(rt.pattern, " ")
+		anyMethod.Handle(path, http.NotFoundHandler())
+	}
 	// Everything else under /api/ answers in JSON too. The method-less
 	// pattern also catches other methods on the GET endpoints above.
 	mux.Handle("/api/", h.requireAPI(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch r.URL.Path {
-		case "/api/v1/commits", "/api/v1/health":
+		if _, pattern := anyMethod.Handler(r); pattern != "" {
 			w.Header().Set("Allow", "GET, HEAD")
 			writeError(w, http.StatusMethodNotAllowed, r.Method+" "+r.URL.Path+": method not allowed; use GET")
 			return
 		}
-		writeError(w, http.StatusNotFound, r.URL.Path+": no such endpoint; see docs/api.md")
+		writeError(w, http.StatusNotFound, r.URL.Path+": no such endpoint; see /api/v1/openapi.json or docs/api.md")
 	})))
 
-	return h.metrics.middleware(securityHeaders(h.crossOrigin(mux)))
+	return h.metrics.middleware(securityHeaders(gzipText(h.crossOrigin(mux))))
 }
 
 // securityHeaders sets the headers every response carries.
@@ -205,17 +214,18 @@ func (h *handler) crossOrigin(next http.Handler) http.Handler {
 	})
 }
 
-// staticFiles serves the embedded assets without directory listings.
-func staticFiles(fsys fs.FS) http.Handler {
-	files := http.FileServerFS(fsys)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "" || strings.HasSuffix(r.URL.Path, "/") {
-			http.NotFound(w, r)
-			return
-		}
-		w.Header().Set("Cache-Control", "public, max-age=3600")
-		files.ServeHTTP(w, r)
-	})
+// mustLoadAssets reads the embedded static files; they are part of the
+// binary, so failing is a build fault.
+func mustLoadAssets() *assets {
+	static, err := fs.Sub(staticFS, "static")
+	if err != nil {
+		panic(err)
+	}
+	a, err := loadAssets(static)
+	if err != nil {
+		panic(err)
+	}
+	return a
 }
 
 func isAPI(r *http.Request) bool {

@@ -151,35 +151,39 @@ func TestLoginShowsFigures(t *testing.T) {
 			t.Errorf("page lacks %q", want)
 		}
 	}
-	// Alice: 4 included commits (the merge is not), on 3 days in her own
-	// offset, 36 additions, 8 deletions. The open range is that of all
-	// included commits: 2024-02-01 to 2024-03-09, 37 days.
-	alice := tableRow(t, body, "people", "alice@example.com")
-	if want := []string{"Alice Example", "alice@example.com", "4", "3", "0.57", "1.33", "36", "8"}; !slices.Equal(alice, want) {
-		t.Errorf("Alice's row = %q, want %q", alice, want)
-	}
-	if !strings.Contains(body, "over 2024-02-01 to 2024-03-09 (exclusive), 37 days") {
-		t.Error("page does not state the range of the per-week figures")
-	}
-	if strings.Contains(body, "dependabot") {
-		t.Error("a bot is listed among people")
-	}
 	api := tableRow(t, body, "repos", "acme/api")
 	// a1, a2, e1, shared, tie-a, tie-b: 6 included of 8 stored (+ bot, merge).
 	if api[2] != "6" || api[3] != "8" || api[4] == "never" {
 		t.Errorf("acme/api row = %q, want 6 included, 8 stored, a sync time", api)
 	}
 
+	// Alice: 4 included commits (the merge is not), on 3 days in her own
+	// offset, 36 additions, 8 deletions. The open range is that of all
+	// included commits: 2024-02-01 to 2024-03-09, 37 days.
+	_, body = e.get(t, c, "/people")
+	alice := tableRow(t, body, "people", "alice@example.com")
+	// Name, key, commits, coding days, per week, per coding day, HALOC,
+	// efficiency (no HALOC: –), impact, additions, deletions.
+	if want := []string{`<a href="/people/alice@example.com">Alice Example</a>`, "alice@example.com", "4", "3", "0.57", "1.33", "0", "–", "0.00", "36", "8"}; !slices.Equal(alice, want) {
+		t.Errorf("Alice's row = %q, want %q", alice, want)
+	}
+	if !strings.Contains(body, "over 2024-02-01 to 2024-03-09 (exclusive)") {
+		t.Error("page does not state the range of the per-week figures")
+	}
+	if strings.Contains(body, "dependabot") {
+		t.Error("a bot is listed among people")
+	}
+
 	// The range form filters: only February has Dave's commits.
-	resp, body = e.get(t, c, "/?since=2024-02-01&until=2024-03-01")
+	resp, body = e.get(t, c, "/people?since=2024-02-01&until=2024-03-01")
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET / with a range: %d", resp.StatusCode)
 	}
-	if strings.Contains(body, "alice@example.com") || !strings.Contains(body, "dave@example.com") {
+	if strings.Contains(body, "<td>alice@example.com</td>") || !strings.Contains(body, "<td>dave@example.com</td>") {
 		t.Errorf("range Feb 2024 should list Dave and not Alice:\n%s", body)
 	}
 	dave := tableRow(t, body, "people", "dave@example.com")
-	if want := []string{"Dave Doe", "dave@example.com", "15", "15", "3.62", "1.00", "30", "15"}; !slices.Equal(dave, want) {
+	if want := []string{`<a href="/people/dave@example.com?since=2024-02-01&amp;until=2024-03-01">Dave Doe</a>`, "dave@example.com", "15", "15", "3.62", "1.00", "0", "–", "0.00", "30", "15"}; !slices.Equal(dave, want) {
 		t.Errorf("Dave's row = %q, want %q", dave, want)
 	}
 }
@@ -188,7 +192,7 @@ func TestLoginShowsFigures(t *testing.T) {
 // equal to key.
 func tableRow(t *testing.T, body, id, key string) []string {
 	t.Helper()
-	start := strings.Index(body, `<table id="`+id+`">`)
+	start := strings.Index(body, `<table id="`+id+`"`)
 	if start < 0 {
 		t.Fatalf("no table %q in page:\n%s", id, body)
 	}
@@ -212,8 +216,8 @@ func TestNamesAreEscaped(t *testing.T) {
 	e := seededEnv(t)
 	c := e.client(t)
 	e.login(t, c)
-	_, body := e.get(t, c, "/")
-	if strings.Contains(body, "<script") {
+	_, body := e.get(t, c, "/people")
+	if strings.Contains(body, "<script>alert") {
 		t.Errorf("page contains an unescaped <script:\n%s", body)
 	}
 	if !strings.Contains(body, "&lt;script&gt;alert(&#34;pwned&#34;)&lt;/script&gt;") {
