@@ -61,7 +61,7 @@ known_hosts_file for SSH).`,
 				return err
 			}
 			// New identities get their aliases, flags and bot status.
-			if err := people.Apply(ctx, db, a.cfg); err != nil {
+			if err := a.applyPeople(ctx, db); err != nil {
 				return err
 			}
 			a.printSummary(res)
@@ -119,7 +119,7 @@ func authFor(src *config.Source) gitcmd.Auth {
 func (a *app) sync(ctx context.Context, db *store.DB, t ingest.Target, batch int) (ingest.Result, error) {
 	// Aliases decide rework versus help others (metrics.md §3): the
 	// configured ones are applied first.
-	if err := people.Apply(ctx, db, a.cfg); err != nil {
+	if err := a.applyPeople(ctx, db); err != nil {
 		return ingest.Result{}, err
 	}
 	persons, err := people.PersonMap(ctx, db)

@@ -157,3 +157,31 @@ func TestTeamsCommands(t *testing.T) {
 		t.Errorf("after removing Platform:\n%s", out)
 	}
 }
+
+// TestPeopleWithoutConfig checks that a command run without any sluice.yaml
+// leaves the configured aliases alone (no file is not an empty file), and
+// that bots are recognised by the default patterns without any config.
+func TestPeopleWithoutConfig(t *testing.T) {
+	e := newPeopleEnv(t, "people:\n  aliases:\n    - name: Ann Lee\n      emails: [ann@example.com, ann@home.example]\n")
+	noConfig := func(args ...string) string {
+		t.Helper()
+		var out, errb bytes.Buffer
+		full := append([]string{"--db", e.db, "--data-dir", e.dir}, args...)
+		if code := Main(context.Background(), full, strings.NewReader(""), &out, &errb); code != 0 {
+			t.Fatalf("sluice %s: exit %d: %s", strings.Join(args, " "), code, errb.String())
+		}
+		return out.String()
+	}
+	if out := noConfig("people", "list", "--format", "csv"); !strings.Contains(out, "bot@example.com,dependabot[bot],bot@example.com,1,bot") {
+		t.Errorf("before any sluice.yaml, the bot is not flagged:\n%s", out)
+	}
+	e.ok("people", "list") // applies the alias
+	for _, out := range []string{noConfig("people", "list", "--format", "csv"), noConfig("report", "--by", "person", "--format", "csv")} {
+		if strings.Contains(out, "ann@home.example,") && !strings.Contains(out, "ann@example.com ann@home.example") {
+			t.Errorf("without sluice.yaml the alias was undone:\n%s", out)
+		}
+	}
+	if out := noConfig("people", "list", "--format", "csv"); !strings.Contains(out, "ann@example.com,Ann Lee,ann@example.com ann@home.example,3,") {
+		t.Errorf("people list without sluice.yaml:\n%s", out)
+	}
+}

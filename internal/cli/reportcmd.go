@@ -47,7 +47,7 @@ of the author's own date.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			o := report.Options{By: report.By(by), Repo: repo, Team: team, IncludeBots: bots,
-				IncludeOutliers: outliers, BotPatterns: a.cfg.Analysis.BotPatterns}
+				IncludeOutliers: outliers}
 			var err error
 			if o.Since, o.Until, err = parseRange(since, until); err != nil {
 				return err

@@ -175,11 +175,23 @@ func (a *app) openDB(ctx context.Context) (*store.DB, error) {
 	}
 	// Likewise for people and teams (aliases, exclusions, teams): every
 	// command sees them as sluice.yaml says.
-	if err := people.Apply(ctx, db, a.cfg); err != nil {
+	if err := a.applyPeople(ctx, db); err != nil {
 		db.Close()
 		return nil, err
 	}
 	return db, nil
+}
+
+// applyPeople makes the database's people and teams match sluice.yaml
+// (people.Apply) when a sluice.yaml was loaded. Without one it changes
+// nothing: a command run from elsewhere must not undo the configured
+// aliases (which would also re-import every repository's work types at
+// the next sync).
+func (a *app) applyPeople(ctx context.Context, db *store.DB) error {
+	if a.cfgPath == "" {
+		return nil
+	}
+	return people.Apply(ctx, db, a.cfg)
 }
 
 func first(vals ...string) string {

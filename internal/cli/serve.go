@@ -14,7 +14,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sluicehq/sluice/internal/ingest"
-	"github.com/sluicehq/sluice/internal/people"
 	"github.com/sluicehq/sluice/internal/web"
 )
 
@@ -79,7 +78,7 @@ A database without users whose old admin password file exists
 			}
 
 			// New identities get their aliases, flags and bot status.
-			if err := people.Apply(ctx, db, a.cfg); err != nil {
+			if err := a.applyPeople(ctx, db); err != nil {
 				return err
 			}
 

@@ -44,10 +44,6 @@ type Options struct {
 	PersonIDs []int64
 	// Interval buckets each group's figures by day, week or month.
 	Interval store.Interval
-	// BotPatterns are extra globs (path.Match syntax, matched against the
-	// lowercased name and email) for bots; they are applied to people.bot
-	// before the report (store.RefreshBots).
-	BotPatterns []string
 	// IncludeBots and IncludeOutliers count bots' and outlier commits.
 	IncludeBots     bool
 	IncludeOutliers bool
@@ -156,9 +152,6 @@ func Build(ctx context.Context, db *store.DB, o Options) (*Report, error) {
 			return nil, err
 		}
 		q.TeamID = t.ID
-	}
-	if err := db.RefreshBots(ctx, o.BotPatterns); err != nil {
-		return nil, err
 	}
 	sums, err := db.Aggregate(ctx, q)
 	if err != nil {

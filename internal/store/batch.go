@@ -320,6 +320,13 @@ func (b *batch) identity(ctx context.Context, name, email string) (int64, error)
 		if pid, err = personForKey(ctx, b.tx, key, k.name); err != nil {
 			return 0, fmt.Errorf("identity %s <%s>: person: %w", k.name, k.email, err)
 		}
+		// The default bot patterns apply at once; configured ones when
+		// sluice.yaml is applied (RefreshBots).
+		if IsBot(k.name, k.email, nil) {
+			if _, err = b.tx.ExecContext(ctx, `UPDATE people SET bot = TRUE WHERE id = $1`, pid); err != nil {
+				return 0, fmt.Errorf("identity %s <%s>: person: %w", k.name, k.email, err)
+			}
+		}
 		err = b.tx.QueryRowContext(ctx, `INSERT INTO identities (name, email, person_key, person_id) VALUES ($1, $2, $3, $4)
 			ON CONFLICT (email, name) DO NOTHING RETURNING id`, k.name, k.email, key, pid).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) {

@@ -60,7 +60,7 @@ type weekPoint struct {
 // reportOptions are the report options of a filter.
 func (h *handler) reportOptions(f filter, by report.By) report.Options {
 	return report.Options{By: by, Since: f.Since, Until: f.Until, Team: f.Team, Repo: f.Repo,
-		PersonIDs: f.personIDs(), BotPatterns: h.botPatterns}
+		PersonIDs: f.personIDs()}
 }
 
 func (h *handler) loadOverview(ctx context.Context, f filter) (*overview, error) {

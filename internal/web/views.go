@@ -88,9 +88,6 @@ func (h *handler) pageFilter(ctx context.Context, r *http.Request, action string
 		bar.Repos = append(bar.Repos, rp.Name)
 	}
 	if withPerson {
-		if err := h.db.RefreshBots(ctx, h.botPatterns); err != nil {
-			return nil, false, err
-		}
 		people, err := h.db.People(ctx)
 		if err != nil {
 			return nil, false, err
