@@ -97,7 +97,7 @@
       visualMap: { type: "piecewise", show: false, dimension: 2,
         pieces: kinds.map(function (k, i) { return { value: i, label: LABELS[k], color: COLORS[k] }; }) },
       calendar: ranges.map(function (r, i) {
-        return { top: 30 + i * 170, left: 40, right: 16, cellSize: ["auto", 16], range: r,
+        return { top: 30 + i * 170, left: 40, cellSize: [16, 16], range: r,
           yearLabel: { show: ranges.length > 1 }, itemStyle: { borderColor: "#fff", color: "#f1f3f5" },
           splitLine: { lineStyle: { color: "#d9dee4" } } };
       }),
