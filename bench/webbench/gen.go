@@ -392,7 +392,6 @@ func makeTeams(ctx context.Context, db *store.DB, rng *rand.Rand, people []perso
 		{"Product", []string{"Checkout", "Search", "Mobile", "Growth"}},
 	}
 	var leaves []int64
-	var leafNames []string
 	for _, group := range tree {
 		gid, err := db.CreateTeam(ctx, group.name, eng, src)
 		if err != nil {
@@ -403,14 +402,14 @@ func makeTeams(ctx context.Context, db *store.DB, rng *rand.Rand, people []perso
 			if err != nil {
 				return err
 			}
-			leaves, leafNames = append(leaves, id), append(leafNames, l)
+			leaves = append(leaves, id)
 		}
 	}
 	sec, err := db.CreateTeam(ctx, "Security", eng, src)
 	if err != nil {
 		return err
 	}
-	leaves, leafNames = append(leaves, sec), append(leafNames, "Security")
+	leaves = append(leaves, sec)
 	guild, err := db.CreateTeam(ctx, "Frontend Guild", 0, src)
 	if err != nil {
 		return err
