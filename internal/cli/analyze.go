@@ -117,6 +117,11 @@ func authFor(src *config.Source) gitcmd.Auth {
 
 // sync runs one repository's sync with progress on the terminal.
 func (a *app) sync(ctx context.Context, db *store.DB, t ingest.Target, batch int) (ingest.Result, error) {
+	return a.syncWith(ctx, db, t, batch, a.newProgress())
+}
+
+// syncWith runs one repository's sync, reporting progress to p.
+func (a *app) syncWith(ctx context.Context, db *store.DB, t ingest.Target, batch int, p *progress) (ingest.Result, error) {
 	// Aliases decide rework versus help others (metrics.md §3): the
 	// configured ones are applied first.
 	if err := a.applyPeople(ctx, db); err != nil {
@@ -126,7 +131,6 @@ func (a *app) sync(ctx context.Context, db *store.DB, t ingest.Target, batch int
 	if err != nil {
 		return ingest.Result{}, err
 	}
-	p := a.newProgress()
 	defer p.stop()
 	s := &ingest.Syncer{
 		People:       persons,

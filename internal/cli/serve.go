@@ -13,7 +13,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/sluicehq/sluice/internal/gitcmd"
 	"github.com/sluicehq/sluice/internal/ingest"
+	"github.com/sluicehq/sluice/internal/store"
 	"github.com/sluicehq/sluice/internal/web"
 )
 
@@ -58,12 +60,26 @@ A database without users whose old admin password file exists
 			for _, r := range a.cfg.Repositories {
 				targets = append(targets, ingest.Target{Location: r.URL, Name: r.Name, Branch: r.Branch, Source: r.Source})
 			}
+			// The web UI's "Sync now" goes through worker, one sync at a
+			// time; the first syncs run here, before serving, through the
+			// same bookkeeping so that the sources page shows their outcome.
+			known := &serveTargets{a: a, db: db}
+			worker := newSyncWorker(func(ctx context.Context, t ingest.Target) (ingest.Result, error) {
+				return a.backgroundSync(ctx, db, t)
+			}, known.lookup, a.logger)
+			interactive := func(ctx context.Context, t ingest.Target) (ingest.Result, error) { return a.sync(ctx, db, t, 0) }
 			var failed int
 			for _, t := range targets {
 				if err := a.applySource(&t); err != nil {
 					return err
 				}
-				res, err := a.sync(ctx, db, t, 0)
+				name := targetName(t)
+				res, err := worker.syncOne(ctx, name, t, interactive)
+				if res.Repo.Name != "" {
+					name = res.Repo.Name
+				}
+				t.Name = name
+				known.add(name, t)
 				if err != nil {
 					if ctx.Err() != nil {
 						return ctx.Err()
@@ -101,11 +117,23 @@ A database without users whose old admin password file exists
 				return err
 			}
 			srv := &web.Server{
-				DB:          db,
-				Logger:      a.logger,
-				SessionKey:  key,
-				BotPatterns: a.cfg.Analysis.BotPatterns,
-				Version:     Version(),
+				DB:                db,
+				Logger:            a.logger,
+				SessionKey:        key,
+				BotPatterns:       a.cfg.Analysis.BotPatterns,
+				Version:           Version(),
+				Syncer:            worker,
+				ConfiguredExclude: a.cfg.People.Exclude,
+				ConfiguredHide:    a.cfg.People.Hide,
+			}
+			wctx, stopWorker := context.WithCancel(ctx)
+			worker.start(wctx)
+			// A sync in progress stops with the server (the next one goes
+			// on from its checkpoint) before the database closes.
+			defer worker.wait()
+			defer stopWorker()
+			if every := a.cfg.Server.SyncInterval; every > 0 {
+				go known.resyncEvery(wctx, worker, every)
 			}
 			hs := &http.Server{
 				Handler:           srv.Handler(),
@@ -137,6 +165,36 @@ A database without users whose old admin password file exists
 	f.StringArrayVar(&repos, "repo", nil, "repository to analyse before serving: a path or URL (repeatable)")
 	f.StringVar(&addr, "addr", "", "listen address (default server.addr from sluice.yaml, else 127.0.0.1:8080)")
 	return cmd
+}
+
+// targetName is the name a target's repository gets: its configured name,
+// else the one derived from its location (the store's name after its first
+// sync; a local path given below the repository root gets the root's).
+func targetName(t ingest.Target) string {
+	if t.Name != "" {
+		return t.Name
+	}
+	clean, kind, err := gitcmd.ParseRemote(t.Location)
+	if err != nil {
+		return t.Location
+	}
+	return ingest.DeriveName(clean, kind)
+}
+
+// backgroundSync is a sync the web UI asked for: progress goes to the log,
+// not to the terminal, and new identities get their configured aliases,
+// flags and bot status afterwards, as after serve's first syncs.
+func (a *app) backgroundSync(ctx context.Context, db *store.DB, t ingest.Target) (ingest.Result, error) {
+	res, err := a.syncWith(ctx, db, t, 0, &progress{a: a})
+	if err != nil {
+		return res, err
+	}
+	if err := a.applyPeople(ctx, db); err != nil {
+		return res, fmt.Errorf("the sync worked, but applying people and teams from sluice.yaml failed: %w", err)
+	}
+	a.logger.Info("sync done", "repo", res.Repo.Name, "imported", res.Imported, "up_to_date", res.UpToDate,
+		"reimported", res.Reimported, "commits", res.Commits, "duration", res.Duration.Round(time.Millisecond))
+	return res, nil
 }
 
 // displayAddr makes a listen address clickable.

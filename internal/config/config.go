@@ -109,6 +109,10 @@ type Server struct {
 	// AdminPasswordFile holds the web login password of user "admin".
 	// Default: <data-dir>/admin-password, generated on first start.
 	AdminPasswordFile string `yaml:"admin_password_file,omitempty"`
+	// SyncInterval makes sluice serve sync its configured repositories
+	// again this often (at least a minute); 0 (the default) syncs them
+	// only at start and on request ("Sync now").
+	SyncInterval time.Duration `yaml:"sync_interval,omitempty"`
 }
 
 // Git configures git processes.

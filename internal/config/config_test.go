@@ -161,7 +161,7 @@ func TestParseErrors(t *testing.T) {
 		{
 			name:  "unknown key far from any valid key",
 			yaml:  "server:\n  zzzzzzzz: 1\n",
-			want:  []string{"LINE 2", `unknown key "zzzzzzzz" in server (valid keys: addr, admin_password_file)`},
+			want:  []string{"LINE 2", `unknown key "zzzzzzzz" in server (valid keys: addr, admin_password_file, sync_interval)`},
 			never: []string{"did you mean"},
 		},
 		{
@@ -270,6 +270,11 @@ func TestParseErrors(t *testing.T) {
 			name: "duration without unit",
 			yaml: "git:\n  timeout: 30\n",
 			want: []string{"LINE 2", "git.timeout must be a duration"},
+		},
+		{
+			name: "sync interval too short",
+			yaml: "server:\n  sync_interval: 30s\n",
+			want: []string{"LINE 2", "server.sync_interval must be at least 1m (or 0: no scheduled syncs), not 30s"},
 		},
 		{
 			name: "negative duration",

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // resolve makes relative paths absolute against the config file's
@@ -145,6 +146,9 @@ func (p *parser) validate(c *Config) {
 	}
 	if c.Git.Timeout < 0 {
 		p.errorf("git.timeout", "must be positive, not %s", c.Git.Timeout)
+	}
+	if d := c.Server.SyncInterval; d < 0 || d > 0 && d < time.Minute {
+		p.errorf("server.sync_interval", "must be at least 1m (or 0: no scheduled syncs), not %s", d)
 	}
 	for i, g := range c.Analysis.ExcludePaths {
 		if _, err := path.Match(g, ""); err != nil {

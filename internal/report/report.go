@@ -94,9 +94,11 @@ type Row struct {
 	Hunks           int      `json:"hunks"`
 	Additions       int      `json:"additions"`
 	Deletions       int      `json:"deletions"`
-	// First and Last are the earliest and latest included author times.
-	First time.Time `json:"first"`
-	Last  time.Time `json:"last"`
+	// First and Last are the earliest and latest included author times;
+	// zero, and left out of JSON, in a row without commits (Build makes
+	// none, but the web pages fill in rows of zeros).
+	First time.Time `json:"first,omitzero"`
+	Last  time.Time `json:"last,omitzero"`
 }
 
 // Report is the result of Build.

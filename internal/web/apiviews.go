@@ -35,6 +35,12 @@ func (h *handler) apiRoutes() []apiRoute {
 		{"GET /api/v1/people", false, h.apiPeople},
 		{"GET /api/v1/people/{key}", false, h.apiPerson},
 		{"GET /api/v1/people/{key}/worklog", false, h.apiWorkLog},
+		{"GET /api/v1/teams", false, h.apiTeams},
+		{"GET /api/v1/teams/{name}", false, h.apiTeam},
+		{"GET /api/v1/repos", false, h.apiRepos},
+		{"GET /api/v1/repos/{name...}", false, h.apiRepo},
+		{"GET /api/v1/sources", false, h.apiSources},
+		{"POST /api/v1/repos/{name}/sync", false, h.requireAdmin(http.HandlerFunc(h.apiSyncRepo)).ServeHTTP},
 	}
 }
 
@@ -100,18 +106,28 @@ func (h *handler) apiOverview(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if table == "headline" {
-		rows := [][]string{{"figure", "label", "value", "previous", "change_pct"}}
-		for _, hl := range ov.Headline {
-			rows = append(rows, []string{hl.Key, hl.Label, csvFloat(hl.Value), csvFloat(hl.Previous), csvFloat(hl.ChangePct)})
-		}
-		writeCSV(w, "sluice-overview-headline.csv", rows)
+		writeCSV(w, "sluice-overview-headline.csv", headlineCSV(ov.Headline))
 		return
 	}
+	writeCSV(w, "sluice-overview-weeks.csv", weeksCSV(ov.Weeks))
+}
+
+// headlineCSV is a headline table as CSV rows, its header first.
+func headlineCSV(hs []headline) [][]string {
+	rows := [][]string{{"figure", "label", "value", "previous", "change_pct"}}
+	for _, hl := range hs {
+		rows = append(rows, []string{hl.Key, hl.Label, csvFloat(hl.Value), csvFloat(hl.Previous), csvFloat(hl.ChangePct)})
+	}
+	return rows
+}
+
+// weeksCSV is a weekly series as CSV rows, its header first.
+func weeksCSV(weeks []weekPoint) [][]string {
 	rows := [][]string{{"week", "commits", "coding_days", "haloc", "new_work", "legacy_refactor", "help_others", "rework"}}
-	for _, p := range ov.Weeks {
+	for _, p := range weeks {
 		rows = append(rows, ints([]string{p.Week}, p.Commits, p.CodingDays, p.HALOC, p.NewWork, p.LegacyRefactor, p.HelpOthers, p.Rework))
 	}
-	writeCSV(w, "sluice-overview-weeks.csv", rows)
+	return rows
 }
 
 func (h *handler) apiPeople(w http.ResponseWriter, r *http.Request) {

@@ -367,6 +367,7 @@ func TestOpenAPICoversRoutes(t *testing.T) {
 	routes := map[string]bool{}
 	for _, rt := range (&handler{}).apiRoutes() {
 		method, path, _ := strings.Cut(rt.pattern, " ")
+		path = strings.ReplaceAll(path, "...}", "}") // {name...}: OpenAPI names the parameter alone
 		routes[path] = true
 		if _, ok := doc.Paths[path][strings.ToLower(method)]; !ok {
 			t.Errorf("route %s is not in openapi.json", rt.pattern)

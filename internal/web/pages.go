@@ -22,6 +22,14 @@ type pages struct {
 	person   *template.Template
 	settings *template.Template
 	message  *template.Template
+
+	// Teams and repositories (teams.go, repos.go).
+	teams, team, repos, repo *template.Template
+
+	// Sources and settings (sources.go, settings.go).
+	sources        *template.Template
+	settingsPeople *template.Template
+	settingsTeams  *template.Template
 }
 
 var templateFuncs = template.FuncMap{
@@ -79,7 +87,7 @@ func mustParsePages(a *assets) *pages {
 	}
 	parse := func(name string) *template.Template {
 		return template.Must(template.New(name).Funcs(funcs).
-			ParseFS(templateFS, "templates/layout.html", "templates/filters.html", "templates/"+name))
+			ParseFS(templateFS, "templates/layout.html", "templates/filters.html", "templates/parts.html", "templates/"+name))
 	}
 	return &pages{
 		login:    parse("login.html"),
@@ -88,6 +96,15 @@ func mustParsePages(a *assets) *pages {
 		person:   parse("person.html"),
 		settings: parse("settings.html"),
 		message:  parse("message.html"),
+
+		teams: parse("teams.html"),
+		team:  parse("team.html"),
+		repos: parse("repos.html"),
+		repo:  parse("repo.html"),
+
+		sources:        parse("sources.html"),
+		settingsPeople: parse("settings_people.html"),
+		settingsTeams:  parse("settings_teams.html"),
 	}
 }
 
@@ -139,22 +156,6 @@ type messageData struct {
 func (h *handler) renderMessage(w http.ResponseWriter, r *http.Request, status int, heading, msg string) {
 	w.Header().Set("Cache-Control", "no-store")
 	h.render(w, r, status, h.pages.message, messageData{page: h.pageFor(r, heading), Heading: heading, Message: msg})
-}
-
-type settingsData struct {
-	page
-	Users []store.User
-}
-
-// settings is the admins' page. For now it lists the users; settings
-// editing comes with the rest of the dashboard.
-func (h *handler) settings(w http.ResponseWriter, r *http.Request) {
-	users, err := h.db.Users(r.Context())
-	if err != nil {
-		h.serverError(w, r, err)
-		return
-	}
-	h.render(w, r, http.StatusOK, h.pages.settings, settingsData{page: h.pageFor(r, "Settings"), Users: users})
 }
 
 type loginData struct {

@@ -19,6 +19,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -78,6 +79,14 @@ type Server struct {
 
 	// Version is shown in the page footer and returned by the health check.
 	Version string
+
+	// Syncer, if set, syncs repositories on request: the sources page's
+	// "Sync now" and POST /api/v1/repos/{name}/sync. sluice serve sets it.
+	Syncer Syncer
+
+	// ConfiguredExclude and ConfiguredHide are sluice.yaml's people.exclude
+	// and people.hide: the settings pages do not undo what they set.
+	ConfiguredExclude, ConfiguredHide []string
 }
 
 // handler is the state behind one Handler call.
@@ -93,6 +102,10 @@ type handler struct {
 	pages       *pages
 	assets      *assets
 	metrics     *httpMetrics
+
+	syncer                    Syncer
+	configExclude, configHide []string
+	flashes                   *flashStore
 
 	dummyOnce sync.Once
 	dummy     string // see dummyHash
@@ -120,6 +133,11 @@ func (s *Server) Handler() http.Handler {
 		csrf:        http.NewCrossOriginProtection(),
 		assets:      mustLoadAssets(),
 		metrics:     newHTTPMetrics(),
+
+		syncer:        s.Syncer,
+		configExclude: s.ConfiguredExclude,
+		configHide:    s.ConfiguredHide,
+		flashes:       newFlashStore(),
 	}
 	if h.log == nil {
 		h.log = slog.Default()
@@ -139,28 +157,62 @@ func (h *handler) routes() http.Handler {
 	mux.Handle("GET /{$}", h.requirePage(http.HandlerFunc(h.index)))
 	mux.Handle("GET /people", h.requirePage(http.HandlerFunc(h.peoplePage)))
 	mux.Handle("GET /people/{key}", h.requirePage(http.HandlerFunc(h.personPage)))
-	mux.Handle("GET /settings", h.requirePage(h.requireAdmin(http.HandlerFunc(h.settings))))
+	// Teams and repositories (teams.go, repos.go). Repository names hold
+	// slashes, so a repository's path is the rest of the URL.
+	mux.Handle("GET /teams", h.requirePage(http.HandlerFunc(h.teamsPage)))
+	mux.Handle("GET /teams/{name}", h.requirePage(http.HandlerFunc(h.teamPage)))
+	mux.Handle("GET /repos", h.requirePage(http.HandlerFunc(h.reposPage)))
+	mux.Handle("GET /repos/{name...}", h.requirePage(http.HandlerFunc(h.repoPage)))
+	// Sources (sources.go) and the admins' settings (settings.go).
+	mux.Handle("GET /sources", h.requirePage(http.HandlerFunc(h.sourcesPage)))
+	mux.Handle("POST /sources/{name}/sync", h.requirePage(h.requireAdmin(http.HandlerFunc(h.syncNow))))
+	for pattern, fn := range map[string]http.HandlerFunc{
+		"GET /settings":                       h.settingsUsersPage,
+		"POST /settings/users":                h.createUser,
+		"POST /settings/users/role":           h.setUserRole,
+		"POST /settings/users/delete":         h.deleteUser,
+		"GET /settings/people":                h.settingsPeoplePage,
+		"POST /settings/people/merge":         h.mergePeople,
+		"POST /settings/people/split":         h.splitPerson,
+		"POST /settings/people/flags":         h.setPersonFlags,
+		"GET /settings/teams":                 h.settingsTeamsPage,
+		"POST /settings/teams":                h.createTeam,
+		"POST /settings/teams/delete":         h.deleteTeam,
+		"POST /settings/teams/parent":         h.moveTeam,
+		"POST /settings/teams/members":        h.addTeamMember,
+		"POST /settings/teams/members/remove": h.removeTeamMember,
+	} {
+		mux.Handle(pattern, h.requirePage(h.requireAdmin(fn)))
+	}
 
 	mux.HandleFunc("GET /healthz", h.health)
 	mux.Handle("GET /metrics", h.requireAPI(http.HandlerFunc(h.serveMetrics)))
 	// anyMethod has the API's paths without their methods: a path found
 	// there but not in mux exists for other methods only (405).
 	anyMethod := http.NewServeMux()
+	allow := map[string][]string{} // path pattern -> its methods
 	for _, rt := range h.apiRoutes() {
 		var hd http.Handler = rt.handler
 		if !rt.public {
 			hd = h.requireAPI(hd)
 		}
 		mux.Handle(rt.pattern, hd)
-		_, path, _ := strings.Cut(rt.pattern, " ")
-		anyMethod.Handle(path, http.NotFoundHandler())
+		method, path, _ := strings.Cut(rt.pattern, " ")
+		if allow[path] == nil {
+			anyMethod.Handle(path, http.NotFoundHandler())
+		}
+		allow[path] = append(allow[path], method)
 	}
 	// Everything else under /api/ answers in JSON too. The method-less
 	// pattern also catches other methods on the GET endpoints above.
 	mux.Handle("/api/", h.requireAPI(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, pattern := anyMethod.Handler(r); pattern != "" {
-			w.Header().Set("Allow", "GET, HEAD")
-			writeError(w, http.StatusMethodNotAllowed, r.Method+" "+r.URL.Path+": method not allowed; use GET")
+			methods := slices.Clone(allow[pattern])
+			if slices.Contains(methods, http.MethodGet) {
+				methods = append(methods, http.MethodHead)
+			}
+			w.Header().Set("Allow", strings.Join(methods, ", "))
+			writeError(w, http.StatusMethodNotAllowed, r.Method+" "+r.URL.Path+": method not allowed; use "+strings.Join(allow[pattern], " or "))
 			return
 		}
 		writeError(w, http.StatusNotFound, r.URL.Path+": no such endpoint; see /api/v1/openapi.json or docs/api.md")

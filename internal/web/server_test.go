@@ -151,7 +151,7 @@ func TestLoginShowsFigures(t *testing.T) {
 			t.Errorf("page lacks %q", want)
 		}
 	}
-	api := tableRow(t, body, "repos", "acme/api")
+	api := tableRow(t, body, "repos", "https://git.example.com/acme/api.git")
 	// a1, a2, e1, shared, tie-a, tie-b: 6 included of 8 stored (+ bot, merge).
 	if api[2] != "6" || api[3] != "8" || api[4] == "never" {
 		t.Errorf("acme/api row = %q, want 6 included, 8 stored, a sync time", api)

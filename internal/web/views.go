@@ -23,6 +23,9 @@ type filterBar struct {
 	Teams  []string
 	People []personChoice
 	Repos  []string
+	// HideTeam and HideRepo leave the team and repository selects out, on
+	// the pages of a team or a repository, whose path names it.
+	HideTeam, HideRepo bool
 	// Error is the message of a bad filter, shown above the page.
 	Error string
 	// Last90 and Last30 are the since dates of the quick ranges.
@@ -55,12 +58,21 @@ func personPath(key string) string { return "/people/" + url.PathEscape(key) }
 // A bad filter sets bar.Error and ok false; the page then answers 400 with
 // its empty self and the message.
 func (h *handler) pageFilter(ctx context.Context, r *http.Request, action string, withPerson bool) (bar *filterBar, ok bool, err error) {
-	params := filterParams
-	if !withPerson {
-		params = without(params, paramPerson)
+	if withPerson {
+		return h.pageFilterWithout(ctx, r, action, "")
 	}
+	return h.pageFilterWithout(ctx, r, action, paramPerson)
+}
+
+// pageFilterWithout is pageFilter for a page whose path names a person,
+// team or repository: drop is that parameter (paramPerson, paramTeam or
+// paramRepo; "" for none), which the page then refuses and whose select
+// the filter bar leaves out.
+func (h *handler) pageFilterWithout(ctx context.Context, r *http.Request, action, drop string) (bar *filterBar, ok bool, err error) {
+	params := without(filterParams, drop)
+	withPerson := drop != paramPerson
 	f, perr := h.parseFilter(ctx, r.URL.Query(), params)
-	bar = &filterBar{filter: f, Action: action, Person: withPerson}
+	bar = &filterBar{filter: f, Action: action, Person: withPerson, HideTeam: drop == paramTeam, HideRepo: drop == paramRepo}
 	today := time.Now().UTC()
 	bar.Last30 = today.AddDate(0, 0, -30).Format(time.DateOnly)
 	bar.Last90 = today.AddDate(0, 0, -90).Format(time.DateOnly)

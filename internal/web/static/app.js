@@ -25,8 +25,10 @@
   // styles, which the CSP refuses.
   var tooltip = { trigger: "axis", renderMode: "richText" };
 
+  // The overview's charts; a team's and a repository's pages draw theirs
+  // the same way from their own data blocks, which have the same weeks.
   function drawOverview() {
-    var d = readData("overview-data");
+    var d = readData("overview-data") || readData("team-data") || readData("repo-data");
     if (!d || !d.weeks) return;
     var weeks = d.weeks.map(function (w) { return w.week; });
     var wt = chartOn("chart-worktypes");
