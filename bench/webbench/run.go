@@ -479,7 +479,7 @@ func timeStore(ctx context.Context, db *store.DB, ds dataset) []storeTiming {
 	// What the pages call: report.Build, which runs RefreshBots (a write
 	// transaction) before its Aggregate.
 	jobs = append(jobs,
-		job{"RefreshBots (inside every report.Build)", func() (int, error) { return 0, db.RefreshBots(ctx, nil) }},
+		job{"RefreshBots (when sluice.yaml is applied)", func() (int, error) { return 0, db.RefreshBots(ctx, nil) }},
 		job{"report.Build by org, all time", func() (int, error) {
 			rep, err := report.Build(ctx, db, report.Options{By: report.ByOrg})
 			return rowsOf(rep), err
