@@ -160,7 +160,15 @@ type personView struct {
 	Commits []personCommit `json:"commits"`
 	// WorkLog is one entry per day with an included commit.
 	WorkLog []workDay `json:"work_log"`
+	// MoreCommits counts the commits the page leaves out of Commits
+	// (pageCommits); the API lists them all.
+	MoreCommits int `json:"more_commits,omitempty"`
 }
+
+// pageCommits is how many of a person's commits (the newest) the person
+// page lists: a table of thousands is neither readable nor quick, and the
+// CSV link has them all.
+const pageCommits = 200
 
 // personCommit is one of a person's non-merge commits.
 type personCommit struct {

@@ -512,3 +512,42 @@ func TestCommitURL(t *testing.T) {
 		}
 	}
 }
+
+// TestPersonPageListsNewestCommits checks that a person page lists the
+// newest pageCommits commits and says how many more the CSV holds, while
+// the API lists them all.
+func TestPersonPageListsNewestCommits(t *testing.T) {
+	db := openDB(t, sqliteDSN(t))
+	r, err := db.UpsertRepository(t.Context(), store.Repository{Name: "many", LocalPath: "/src/many"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = pageCommits + 5
+	start := time.Date(2024, 1, 1, 9, 0, 0, 0, time.UTC)
+	var cs []store.Commit
+	for i := range n {
+		c := person(store.Commit{SHA: sha(fmt.Sprint("many", i)), Subject: fmt.Sprintf("change %03d", i),
+			HALOC: 1, NewWork: 1, Hunks: 1, Additions: 1, FilesChanged: 1}, "Mo", "mo@example.com", start.Add(time.Duration(i)*time.Hour))
+		cs = append(cs, c)
+	}
+	if err := db.SaveBatch(t.Context(), r.ID, cs, store.Checkpoint{}); err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, db)
+	c := e.client(t)
+	e.login(t, c)
+	_, body := e.get(t, c, "/people/mo@example.com")
+	if got := strings.Count(body, "<tr"); got != pageCommits+1 { // the header row too
+		t.Errorf("person page has %d table rows, want %d commits and a header", got, pageCommits)
+	}
+	if !strings.Contains(body, "change "+fmt.Sprintf("%03d", n-1)) || strings.Contains(body, ">change 000<") {
+		t.Error("the page does not list the newest commits first, or lists the oldest")
+	}
+	if !strings.Contains(body, "5 older ones are in the CSV") {
+		t.Error("the page does not say how many commits it leaves out")
+	}
+	_, api := e.get(t, c, "/api/v1/people/mo@example.com")
+	if got := strings.Count(api, `"sha":`); got != n {
+		t.Errorf("the API lists %d commits, want all %d", got, n)
+	}
+}

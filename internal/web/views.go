@@ -233,5 +233,8 @@ func (h *handler) personPage(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, err)
 		return
 	}
+	if n := len(data.View.Commits); n > pageCommits {
+		data.View.Commits, data.View.MoreCommits = data.View.Commits[:pageCommits], n-pageCommits
+	}
 	h.render(w, r, http.StatusOK, h.pages.person, data)
 }
