@@ -122,11 +122,8 @@ func (a *app) sync(ctx context.Context, db *store.DB, t ingest.Target, batch int
 
 // syncWith runs one repository's sync, reporting progress to p.
 func (a *app) syncWith(ctx context.Context, db *store.DB, t ingest.Target, batch int, p *progress) (ingest.Result, error) {
-	// Aliases decide rework versus help others (metrics.md §3): the
-	// configured ones are applied first.
-	if err := a.applyPeople(ctx, db); err != nil {
-		return ingest.Result{}, err
-	}
+	// Aliases decide rework versus help others (metrics.md §3); openDB
+	// applied the configured ones.
 	persons, err := people.PersonMap(ctx, db)
 	if err != nil {
 		return ingest.Result{}, err

@@ -113,10 +113,6 @@ type Report struct {
 	Until time.Time `json:"until,omitzero"`
 }
 
-// IsBot reports whether an author is a bot (metrics.md §1); see
-// store.IsBot.
-func IsBot(name, email string, patterns []string) bool { return store.IsBot(name, email, patterns) }
-
 // Build computes the report. An unknown team or repository is an error
 // wrapping store.ErrNotFound.
 func Build(ctx context.Context, db *store.DB, o Options) (*Report, error) {

@@ -441,7 +441,7 @@ func TestIsBot(t *testing.T) {
 		{"Ada", "ada@example.com", false},
 		{"Robert", "robert@example.com", false},
 	} {
-		if got := report.IsBot(x.name, x.email, nil); got != x.want {
+		if got := store.IsBot(x.name, x.email, nil); got != x.want {
 			t.Errorf("IsBot(%q, %q) = %v", x.name, x.email, got)
 		}
 	}

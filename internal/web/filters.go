@@ -150,7 +150,7 @@ func (h *handler) findPerson(ctx context.Context, ref string) (store.Person, err
 	if err != nil {
 		return store.Person{}, err
 	}
-	if p.Hidden || p.Bot || store.IsBot(p.Name, p.Key, h.botPatterns) {
+	if p.Hidden || p.Bot {
 		return store.Person{}, &paramError{fmt.Sprintf("%q is hidden or a bot, so it has no figures", ref)}
 	}
 	return p, nil
