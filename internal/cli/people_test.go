@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sluicehq/sluice/internal/gittest"
 	"github.com/sluicehq/sluice/internal/store"
 )
 
@@ -183,5 +184,52 @@ func TestPeopleWithoutConfig(t *testing.T) {
 	}
 	if out := noConfig("people", "list", "--format", "csv"); !strings.Contains(out, "ann@example.com,Ann Lee,ann@example.com ann@home.example,3,") {
 		t.Errorf("people list without sluice.yaml:\n%s", out)
+	}
+}
+
+// TestAnalyzeUsesAliases checks that an alias in sluice.yaml reaches the
+// work types from the first `sluice analyze`: another e-mail of the same
+// person rewriting their recent line is rework, not help others.
+func TestAnalyzeUsesAliases(t *testing.T) {
+	for _, alias := range []bool{false, true} {
+		dir := t.TempDir()
+		yaml := ""
+		if alias {
+			yaml = "people:\n  aliases:\n    - name: Ada\n      emails: [ada@example.com, ada@home.example]\n"
+		}
+		cfg := filepath.Join(dir, "sluice.yaml")
+		if err := os.WriteFile(cfg, []byte(yaml), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		r := gittest.New(t)
+		day := time.Date(2024, 5, 1, 9, 0, 0, 0, time.UTC)
+		r.Commit("base", gittest.Person{Name: "Ada", Email: "ada@example.com"}, day, map[string]string{"a.go": "1\n2\n3\n"})
+		edit := r.Commit("edit", gittest.Person{Name: "Ada L", Email: "ada@home.example"}, day.AddDate(0, 0, 2), map[string]string{"a.go": "1\nx\n3\n"})
+		var out, errb bytes.Buffer
+		base := []string{"--data-dir", dir, "--config", cfg}
+		if code := Main(context.Background(), append(base, "analyze", r.Dir), strings.NewReader(""), &out, &errb); code != 0 {
+			t.Fatalf("analyze: exit %d: %s", code, errb.String())
+		}
+		out.Reset()
+		if code := Main(context.Background(), append(base, "export", "commits", "--format", "jsonl"), strings.NewReader(""), &out, &errb); code != 0 {
+			t.Fatalf("export: exit %d: %s", code, errb.String())
+		}
+		var got store.CommitRecord
+		for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+			var rec store.CommitRecord
+			if err := json.Unmarshal([]byte(line), &rec); err != nil {
+				t.Fatal(err)
+			}
+			if rec.SHA == edit {
+				got = rec
+			}
+		}
+		want := [2]int{1, 0} // help others, rework
+		if alias {
+			want = [2]int{0, 1}
+		}
+		if [2]int{got.HelpOthers, got.Rework} != want || (alias && got.Person != "ada@example.com") {
+			t.Errorf("alias %v: edit has help %d rework %d person %q, want help %d rework %d", alias, got.HelpOthers, got.Rework, got.Person, want[0], want[1])
+		}
 	}
 }
