@@ -28,7 +28,9 @@ PERSON is a person's key (as sluice people list shows it), any of their
 e-mails, or their name when no one else has it.
 
 What sluice.yaml defines (people.aliases, people.exclude, people.hide) is
-applied first by every command, and cannot be undone here: edit sluice.yaml.`,
+applied first by every command run with that file, and cannot be undone
+here: edit sluice.yaml. A command run without any sluice.yaml leaves it as
+the last one applied it.`,
 	}
 	cmd.AddCommand(a.peopleListCommand(), a.peopleMergeCommand(), a.peopleSplitCommand(), a.peopleSuggestCommand())
 	for _, f := range []struct {
