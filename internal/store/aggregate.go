@@ -133,7 +133,19 @@ func (db *DB) bucketExpr(iv Interval, day string) (string, error) {
 // Team memberships are resolved first, in Go: each team's members, sub-teams included, with their periods merged
 // per person, joined to the commits as a VALUES list (so a commit counts
 // once per team however many memberships cover it).
+//
+// With CacheAggregates, answers come from the cache while the data
+// generation stays the same.
 func (db *DB) Aggregate(ctx context.Context, q AggregateQuery) ([]AggregateRow, error) {
+	if db.agg == nil {
+		return db.aggregate(ctx, q)
+	}
+	return db.cachedAggregate(ctx, q, func() ([]AggregateRow, error) {
+		return db.aggregate(context.WithoutCancel(ctx), q)
+	})
+}
+
+func (db *DB) aggregate(ctx context.Context, q AggregateQuery) ([]AggregateRow, error) {
 	bucket, err := db.bucketExpr(q.Interval, "c.author_day")
 	if err != nil {
 		return nil, err

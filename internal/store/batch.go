@@ -49,7 +49,13 @@ func (db *DB) SaveBatch(ctx context.Context, repoID int64, commits []Commit, cp 
 		if err := b.saveCommits(ctx, commits); err != nil {
 			return err
 		}
-		return saveCheckpoint(ctx, tx, repoID, tips, pending, cp.Stored, cp.Settings)
+		if err := saveCheckpoint(ctx, tx, repoID, tips, pending, cp.Stored, cp.Settings); err != nil {
+			return err
+		}
+		if len(commits) == 0 {
+			return nil
+		}
+		return bumpGeneration(ctx, tx)
 	})
 	if err != nil {
 		return fmt.Errorf("save batch for repository %d: %w", repoID, err)

@@ -17,6 +17,7 @@ var migrations = []func(ctx context.Context, tx *sql.Tx, engine string) error{
 	schemaV4,
 	schemaAggregate,
 	schemaUsers,
+	schemaGeneration,
 }
 
 // migrationLock keys the PostgreSQL advisory lock that serialises concurrent

@@ -41,7 +41,10 @@ func (db *DB) DeleteCommits(ctx context.Context, repoID int64, shas []string) (i
 			}
 			deleted += n
 		}
-		return nil
+		if deleted == 0 {
+			return nil
+		}
+		return bumpGeneration(ctx, tx)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("delete commits of repository %d: %w", repoID, err)
@@ -64,7 +67,7 @@ func (db *DB) ResetRepository(ctx context.Context, repoID int64) error {
 				return err
 			}
 		}
-		return nil
+		return bumpGeneration(ctx, tx)
 	})
 	if err != nil {
 		return fmt.Errorf("reset repository %d: %w", repoID, err)
