@@ -53,17 +53,27 @@ const tokenTouchInterval = time.Minute
 // HashPassword returns the bcrypt hash of password, refusing passwords
 // shorter than MinPasswordLength characters or longer than 72 bytes.
 func HashPassword(password string) (string, error) {
-	if utf8.RuneCountInString(password) < MinPasswordLength {
-		return "", fmt.Errorf("the password is shorter than %d characters; use a longer one", MinPasswordLength)
-	}
-	if len(password) > maxPasswordBytes {
-		return "", fmt.Errorf("the password is longer than %d bytes, more than bcrypt can use; use a shorter one", maxPasswordBytes)
+	if err := passwordRules(password); err != nil {
+		return "", err
 	}
 	h, err := bcrypt.GenerateFromPassword([]byte(password), BcryptCost)
 	if err != nil {
 		return "", fmt.Errorf("hash password: %w", err)
 	}
 	return string(h), nil
+}
+
+// passwordRules says why password may not be a password, or returns nil.
+// HashPassword applies it; the account page checks it first to tell a
+// refused password from a failed hash.
+func passwordRules(password string) error {
+	if utf8.RuneCountInString(password) < MinPasswordLength {
+		return fmt.Errorf("the password is shorter than %d characters; use a longer one", MinPasswordLength)
+	}
+	if len(password) > maxPasswordBytes {
+		return fmt.Errorf("the password is longer than %d bytes, more than bcrypt can use; use a shorter one", maxPasswordBytes)
+	}
+	return nil
 }
 
 // checkPassword reports whether password matches the bcrypt hash. bcrypt
@@ -164,7 +174,7 @@ func CreateQuickStartAdmin(ctx context.Context, db *store.DB, out io.Writer) err
 		return err
 	}
 	fmt.Fprintf(out, "Created user %q (admin) with the one-time password:\n  %s\n"+
-		"It is not shown again; change it with `sluice users passwd %s`.\n", AdminUser, pw, AdminUser)
+		"It is not shown again; change it on the account page (/account) after logging in, or with `sluice users passwd %s`.\n", AdminUser, pw, AdminUser)
 	return nil
 }
 
@@ -336,14 +346,14 @@ func (h *handler) bearer(w http.ResponseWriter, r *http.Request, token string, n
 	if !wellFormedToken(token) {
 		h.limiter.fail(ip)
 		h.log.Warn("web: malformed API token", "remote", ip)
-		unauthorized(w, "malformed API token: want sluice_ followed by 43 characters, as `sluice tokens create` prints it")
+		unauthorized(w, "malformed API token: want sluice_ followed by 43 characters, as the account page (/account) or `sluice tokens create` shows it")
 		return
 	}
 	t, err := h.db.APITokenByHash(r.Context(), HashToken(token))
 	if errors.Is(err, store.ErrNotFound) || err == nil && t.Revoked() {
 		h.limiter.fail(ip)
 		h.log.Warn("web: unknown or revoked API token", "remote", ip)
-		unauthorized(w, "API token unknown or revoked; create a new one with `sluice tokens create`")
+		unauthorized(w, "API token unknown or revoked; create a new one on your account page (/account) or with `sluice tokens create`")
 		return
 	}
 	if err != nil {

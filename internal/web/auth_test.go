@@ -43,7 +43,7 @@ func TestRoles(t *testing.T) {
 			if got := strings.Contains(body, `href="/settings"`); got != (tt.user == AdminUser) {
 				t.Errorf("settings link shown to %s: %v", tt.user, got)
 			}
-			if !strings.Contains(body, `<span class="user" id="user">`+tt.user+`</span>`) {
+			if !strings.Contains(body, `<a href="/account" class="user" id="user" title="Your password and API tokens">`+tt.user+`</a>`) {
 				t.Errorf("the header does not name %s", tt.user)
 			}
 		})

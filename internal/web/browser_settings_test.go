@@ -1,6 +1,7 @@
 package web
 
 import (
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -10,7 +11,8 @@ import (
 
 // TestBrowserSettingsAndSources drives a real browser: an admin merges
 // two people on the settings page and the People page shows them as one;
-// the admin sees "Sync now" on the sources page; a viewer is refused the
+// the admin sees "Sync now" on the sources page and creates an API token
+// on the account page, which shows it once; a viewer is refused the
 // settings and sees the sources' state without the button; after logging
 // out, a page sends the browser to the login form.
 func TestBrowserSettingsAndSources(t *testing.T) {
@@ -119,6 +121,25 @@ func TestBrowserSettingsAndSources(t *testing.T) {
 	}
 	if calls := fs.requested(); calls != "[acme/web]" {
 		t.Errorf("syncs requested: %s, want [acme/web]", calls)
+	}
+
+	// The header's name leads to the account page, which creates an API
+	// token and shows it once; the token works for the API.
+	if err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.ID("user")),
+		chromedp.WaitVisible(chromedp.ID("create-token")),
+		chromedp.SendKeys(chromedp.ID("new-token-name"), "browser ci"),
+		chromedp.Click(chromedp.ID("create-token-submit")),
+		chromedp.WaitVisible(chromedp.ID("flash-secret")),
+	); err != nil {
+		t.Fatalf("create an API token: %v", err)
+	}
+	secret := text("#flash-secret")
+	if resp, body := e.bearerGet(t, secret, "/api/v1/overview"); !wellFormedToken(secret) || resp.StatusCode != http.StatusOK || !strings.Contains(body, `"headline"`) {
+		t.Errorf("the token on the page (%q) gets %d from the API", secret, resp.StatusCode)
+	}
+	if row := text("#api-tokens"); !strings.Contains(row, "browser ci") || strings.Contains(row, secret) {
+		t.Errorf("the tokens table after creating one: %q", row)
 	}
 
 	// The viewer: settings refused, sources without buttons.

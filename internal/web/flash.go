@@ -21,8 +21,10 @@ const flashTTL = 2 * time.Minute
 // flash is a message for the page after a redirect.
 type flash struct {
 	Message string
-	// Secret is shown once beside the message (a new user's password).
-	Secret string
+	// Secret is shown once beside the message: a new user's password, or
+	// a new API token when APIToken is set.
+	Secret   string
+	APIToken bool
 	// Note is a longer explanation under the message.
 	Note string
 	// Error marks a message that says what went wrong.

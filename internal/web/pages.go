@@ -30,6 +30,9 @@ type pages struct {
 	sources        *template.Template
 	settingsPeople *template.Template
 	settingsTeams  *template.Template
+
+	// The user's own account (account.go).
+	account *template.Template
 }
 
 var templateFuncs = template.FuncMap{
@@ -105,6 +108,8 @@ func mustParsePages(a *assets) *pages {
 		sources:        parse("sources.html"),
 		settingsPeople: parse("settings_people.html"),
 		settingsTeams:  parse("settings_teams.html"),
+
+		account: parse("account.html"),
 	}
 }
 

@@ -166,11 +166,17 @@ func (h *handler) routes() http.Handler {
 	// Sources (sources.go) and the admins' settings (settings.go).
 	mux.Handle("GET /sources", h.requirePage(http.HandlerFunc(h.sourcesPage)))
 	mux.Handle("POST /sources/{name}/sync", h.requirePage(h.requireAdmin(http.HandlerFunc(h.syncNow))))
+	// The user's own password and API tokens (account.go), for every user.
+	mux.Handle("GET /account", h.requirePage(http.HandlerFunc(h.accountPage)))
+	mux.Handle("POST /account/password", h.requirePage(http.HandlerFunc(h.changePassword)))
+	mux.Handle("POST /account/tokens", h.requirePage(http.HandlerFunc(h.createToken)))
+	mux.Handle("POST /account/tokens/revoke", h.requirePage(http.HandlerFunc(h.revokeOwnToken)))
 	for pattern, fn := range map[string]http.HandlerFunc{
 		"GET /settings":                       h.settingsUsersPage,
 		"POST /settings/users":                h.createUser,
 		"POST /settings/users/role":           h.setUserRole,
 		"POST /settings/users/delete":         h.deleteUser,
+		"POST /settings/tokens/revoke":        h.revokeAnyToken,
 		"GET /settings/people":                h.settingsPeoplePage,
 		"POST /settings/people/merge":         h.mergePeople,
 		"POST /settings/people/split":         h.splitPerson,

@@ -75,6 +75,8 @@ type settingsData struct {
 
 	// Users tab.
 	Users []store.User
+	// Tokens are every user's API tokens, revoked ones included.
+	Tokens []store.APIToken
 
 	// People tab.
 	People      []settingsPerson
@@ -230,7 +232,11 @@ func (h *handler) settingsUsersPage(w http.ResponseWriter, r *http.Request) {
 
 func (h *handler) loadSettingsUsers(ctx context.Context, data *settingsData) error {
 	users, err := h.db.Users(ctx)
+	if err != nil {
+		return err
+	}
 	data.Users = users
+	data.Tokens, err = h.db.APITokens(ctx, 0)
 	return err
 }
 
@@ -281,7 +287,7 @@ func (h *handler) doCreateUser(r *http.Request) (flash, error) {
 		return flash{}, userErr(name, err)
 	}
 	return flash{Message: fmt.Sprintf("Created user %q (%s).", u.Name, u.Role), Secret: pw,
-		Note: "Give them this password; it is stored only as a hash and not shown again. They change it with `sluice users passwd " + u.Name + "` on the server."}, nil
+		Note: "Give them this password; it is stored only as a hash and not shown again. They can change it on their account page (/account) once logged in."}, nil
 }
 
 func (h *handler) setUserRole(w http.ResponseWriter, r *http.Request) {
@@ -321,6 +327,29 @@ func (h *handler) deleteUser(w http.ResponseWriter, r *http.Request) {
 			return flash{}, userErr(name, err)
 		}
 		return flash{Message: fmt.Sprintf("Deleted user %q and their API tokens.", name)}, nil
+	}()
+	h.settingsDone(w, r, tabUsers, err, f)
+}
+
+// revokeAnyToken revokes the API token of any user; users revoke their
+// own on the account page (account.go).
+func (h *handler) revokeAnyToken(w http.ResponseWriter, r *http.Request) {
+	p, _ := principalFrom(r.Context())
+	f, err := func() (flash, error) {
+		id, err := tokenIDField(r)
+		if err != nil {
+			return flash{}, err
+		}
+		tokens, err := h.db.APITokens(r.Context(), 0)
+		if err != nil {
+			return flash{}, err
+		}
+		for _, t := range tokens {
+			if t.ID == id {
+				return h.revokeToken(r, p.user, t)
+			}
+		}
+		return flash{}, notFound("There is no API token with id %d; it may have gone with its user.", id)
 	}()
 	h.settingsDone(w, r, tabUsers, err, f)
 }
