@@ -56,6 +56,7 @@ func main() {
 		variants = flag.String("variants", "all,90d,team,person,repo,csv", "query variants to time, comma-separated (all = no filter; csv only where the API documents format)")
 		only     = flag.String("only", "", "time only routes whose path contains this `text`")
 		aggr     = flag.Bool("store", true, "also time store.Aggregate and report.Build in-process (the data layer under the pages)")
+		cache    = flag.Bool("cache", true, "let the server cache aggregates (as sluice serve does); -cache=false times every request's full work")
 		cpuProf  = flag.String("cpuprofile", "", "write a CPU profile of the timed requests (server and clients share the process) to `file`")
 	)
 	flag.Parse()
@@ -74,7 +75,7 @@ func main() {
 	}
 	fmt.Printf("machine: %s/%s, %d CPUs, %s; -n %d -c %d\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), *n, *c)
 
-	b, err := newBench(ctx, db, ds)
+	b, err := newBench(ctx, db, ds, *cache)
 	if err != nil {
 		fatal(err)
 	}
@@ -188,7 +189,7 @@ type bench struct {
 	want  []variant
 }
 
-func newBench(ctx context.Context, db *store.DB, ds dataset) (*bench, error) {
+func newBench(ctx context.Context, db *store.DB, ds dataset, cache bool) (*bench, error) {
 	// A fresh user and token each run; the password never leaves this
 	// process.
 	user := fmt.Sprintf("webbench-%d", time.Now().UnixNano())
@@ -212,6 +213,9 @@ func newBench(ctx context.Context, db *store.DB, ds dataset) (*bench, error) {
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	srv := &web.Server{DB: db, Logger: logger, Version: "webbench"}
+	if !cache {
+		srv.CacheBytes = -1
+	}
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	go hs.Serve(ln)
 	b := &bench{ds: ds, base: "http://" + ln.Addr().String(), srv: hs, token: token}

@@ -126,17 +126,27 @@ A database without users whose old admin password file exists
 				ConfiguredExclude: a.cfg.People.Exclude,
 				ConfiguredHide:    a.cfg.People.Hide,
 			}
+			handler := srv.Handler()
 			wctx, stopWorker := context.WithCancel(ctx)
 			worker.start(wctx)
-			// A sync in progress stops with the server (the next one goes
-			// on from its checkpoint) before the database closes.
+			// Recompute the most visited views after each change to the
+			// data (a sync, a merge), so their first visit is quick.
+			warmed := make(chan struct{})
+			go func() {
+				defer close(warmed)
+				srv.KeepWarm(wctx, warmEvery)
+			}()
+			// A sync in progress, and the warming, stop with the server
+			// (the next sync goes on from its checkpoint) before the
+			// database closes.
 			defer worker.wait()
+			defer func() { <-warmed }()
 			defer stopWorker()
 			if every := a.cfg.Server.SyncInterval; every > 0 {
 				go known.resyncEvery(wctx, worker, every)
 			}
 			hs := &http.Server{
-				Handler:           srv.Handler(),
+				Handler:           handler,
 				ReadHeaderTimeout: 10 * time.Second,
 				IdleTimeout:       2 * time.Minute,
 			}
@@ -166,6 +176,10 @@ A database without users whose old admin password file exists
 	f.StringVar(&addr, "addr", "", "listen address (default server.addr from sluice.yaml, else 127.0.0.1:8080)")
 	return cmd
 }
+
+// warmEvery is how often serve checks whether the data changed and the
+// cached views need recomputing.
+const warmEvery = 3 * time.Second
 
 // targetName is the name a target's repository gets: its configured name,
 // else the one derived from its location (the store's name after its first

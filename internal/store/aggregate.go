@@ -134,15 +134,14 @@ func (db *DB) bucketExpr(iv Interval, day string) (string, error) {
 // per person, joined to the commits as a VALUES list (so a commit counts
 // once per team however many memberships cover it).
 //
-// With CacheAggregates, answers come from the cache while the data
-// generation stays the same.
+// With EnableCache, answers come from the cache while the data generation
+// stays the same.
 func (db *DB) Aggregate(ctx context.Context, q AggregateQuery) ([]AggregateRow, error) {
-	if db.agg == nil {
-		return db.aggregate(ctx, q)
-	}
-	return db.cachedAggregate(ctx, q, func() ([]AggregateRow, error) {
-		return db.aggregate(context.WithoutCancel(ctx), q)
+	rows, err := cached(ctx, db, q.key(), func(ctx context.Context) ([]AggregateRow, int64, error) {
+		rows, err := db.aggregate(ctx, q)
+		return rows, aggregateSize(rows), err
 	})
+	return slices.Clone(rows), err
 }
 
 func (db *DB) aggregate(ctx context.Context, q AggregateQuery) ([]AggregateRow, error) {
@@ -218,7 +217,18 @@ func (db *DB) aggregate(ctx context.Context, q AggregateQuery) ([]AggregateRow, 
 			fmt.Fprintf(&vals, "(%d, %d, %d, %d)", sp.root, sp.person, sp.lo, sp.hi)
 		}
 		with = append(with, "m(root, person_id, lo, hi) AS (VALUES "+vals.String()+")")
-		from += ` JOIN m ON m.person_id = i.person_id AND c.author_day >= m.lo AND c.author_day < m.hi`
+		// From the memberships to their identities and to their commits
+		// in the period, through commits_aggregate (identity, day). SQLite
+		// would otherwise scan the list once per commit, which with a
+		// repository filter measured 12 times slower; CROSS JOIN fixes its
+		// join order (PostgreSQL plans it well as it is).
+		join := "JOIN"
+		if db.engine == SQLite {
+			join = "CROSS JOIN"
+		}
+		from = `m ` + join + ` identities i ON i.person_id = m.person_id
+			` + join + ` commits c ON c.author_identity_id = i.id AND c.author_day >= m.lo AND c.author_day < m.hi
+			JOIN people p ON p.id = i.person_id`
 	}
 
 	// One pass: coding days are the distinct (person, day) pairs, counted

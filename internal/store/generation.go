@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 )
 
 // The data generation is a number that changes with every committed
@@ -19,8 +20,17 @@ import (
 // writers (two processes syncing) hold the generation's row lock only
 // while they commit.
 
-// generationTables are the tables, besides commits, that aggregates read.
-var generationTables = []string{"identities", "people", "person_keys", "teams", "team_members", "repositories"}
+// generationTables are the tables, besides commits, that aggregates and
+// the pages read, with the columns whose change matters: a sync's
+// last_synced_at, or an upsert that changes nothing, keeps the generation.
+var generationTables = []struct{ table, columns string }{
+	{"identities", "name, email, person_key, person_id"},
+	{"people", "key, name, excluded, hidden, excluded_cli, hidden_cli, bot"},
+	{"person_keys", "key, person_id, source"},
+	{"teams", "name, parent_id, source"},
+	{"team_members", "team_id, person_id, since_day, until_day, source"},
+	{"repositories", "name, url, local_path, mirror_path, branch, excludes, source"},
+}
 
 // schemaGeneration adds the data generation and its triggers.
 func schemaGeneration(ctx context.Context, tx *sql.Tx, engine string) error {
@@ -36,14 +46,26 @@ BEGIN
 END $$`)
 	}
 	for _, t := range generationTables {
+		var olds, news []string
+		for c := range strings.SplitSeq(t.columns, ", ") {
+			olds, news = append(olds, "OLD."+c), append(news, "NEW."+c)
+		}
+		changed := fmt.Sprintf("(%s) IS NOT (%s)", strings.Join(olds, ", "), strings.Join(news, ", "))
 		for _, op := range []string{"INSERT", "UPDATE", "DELETE"} {
-			name := "generation_" + t + "_" + op
+			name := "generation_" + t.table + "_" + strings.ToLower(op)
+			event, when := op, ""
+			if op == "UPDATE" {
+				event, when = "UPDATE OF "+t.columns, "WHEN "+changed
+			}
 			if engine == Postgres {
+				if when != "" {
+					when = "WHEN (" + strings.Replace(changed, "IS NOT", "IS DISTINCT FROM", 1) + ")"
+				}
 				stmts = append(stmts, fmt.Sprintf(`CREATE CONSTRAINT TRIGGER %s AFTER %s ON %s
-					DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION sluice_bump_generation()`, name, op, t))
+					DEFERRABLE INITIALLY DEFERRED FOR EACH ROW %s EXECUTE FUNCTION sluice_bump_generation()`, name, event, t.table, when))
 			} else {
-				stmts = append(stmts, fmt.Sprintf(`CREATE TRIGGER %s AFTER %s ON %s
-					BEGIN UPDATE data_generation SET n = n + 1 WHERE id = 1; END`, name, op, t))
+				stmts = append(stmts, fmt.Sprintf(`CREATE TRIGGER %s AFTER %s ON %s %s
+					BEGIN UPDATE data_generation SET n = n + 1 WHERE id = 1; END`, name, event, t.table, when))
 			}
 		}
 	}

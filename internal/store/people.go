@@ -8,6 +8,7 @@ import (
 	"math"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 )
@@ -227,12 +228,31 @@ func (db *DB) RefreshBots(ctx context.Context, patterns []string) error {
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("refresh bots: %w", err)
 	}
+	// Only changed flags are written: an unchanged person keeps the data
+	// generation (and so the web's cached figures).
 	return db.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE people SET bot = FALSE WHERE bot`); err != nil {
+		rows, err := tx.QueryContext(ctx, `SELECT id, bot FROM people`)
+		if err != nil {
 			return fmt.Errorf("refresh bots: %w", err)
 		}
-		for id := range bots {
-			if _, err := tx.ExecContext(ctx, `UPDATE people SET bot = TRUE WHERE id = $1`, id); err != nil {
+		changed := map[int64]bool{}
+		for rows.Next() {
+			var id int64
+			var bot bool
+			if err := rows.Scan(&id, &bot); err != nil {
+				rows.Close()
+				return fmt.Errorf("refresh bots: %w", err)
+			}
+			if bot != bots[id] {
+				changed[id] = bots[id]
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("refresh bots: %w", err)
+		}
+		for id, bot := range changed {
+			if _, err := tx.ExecContext(ctx, `UPDATE people SET bot = $1 WHERE id = $2`, bot, id); err != nil {
 				return fmt.Errorf("refresh bots: %w", err)
 			}
 		}
@@ -270,9 +290,24 @@ type Person struct {
 }
 
 // People returns every person with their keys, identities and commit
-// counts, ordered by name and key.
+// counts, ordered by name and key. With EnableCache the answer may be
+// shared: do not modify its elements.
 func (db *DB) People(ctx context.Context) ([]Person, error) {
-	return db.loadPeople(ctx, 0)
+	people, err := cached(ctx, db, "people", func(ctx context.Context) ([]Person, int64, error) {
+		people, err := db.loadPeople(ctx, 0)
+		size := int64(0)
+		for _, p := range people {
+			size += 160 + int64(len(p.Key)+len(p.Name))
+			for _, k := range p.Keys {
+				size += 32 + int64(len(k.Key)+len(k.Source))
+			}
+			for _, i := range p.Identities {
+				size += 40 + int64(len(i.Name)+len(i.Email))
+			}
+		}
+		return people, size, err
+	})
+	return slices.Clone(people), err
 }
 
 // Person returns the person with id, or an error wrapping ErrNotFound.

@@ -59,8 +59,8 @@ type DB struct {
 	// running them.
 	stmtMu sync.Mutex
 	stmts  map[string]*sql.Stmt
-	// agg, when set (CacheAggregates), keeps Aggregate's answers.
-	agg *aggCache
+	// cache, when set (EnableCache), keeps the answers of reads.
+	cache *readCache
 }
 
 // Open opens the database named by dsn and runs pending migrations.

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -68,7 +69,23 @@ func dayArg(d *int) any {
 }
 
 // Teams returns every team with its direct members, ordered by name.
+// With EnableCache the answer may be shared: do not modify its elements.
 func (db *DB) Teams(ctx context.Context) ([]Team, error) {
+	teams, err := cached(ctx, db, "teams", func(ctx context.Context) ([]Team, int64, error) {
+		teams, err := db.teams(ctx)
+		size := int64(0)
+		for _, t := range teams {
+			size += 96 + int64(len(t.Name)+len(t.Source))
+			for _, m := range t.Members {
+				size += 112 + int64(len(m.PersonKey)+len(m.PersonName)+len(m.Source))
+			}
+		}
+		return teams, size, err
+	})
+	return slices.Clone(teams), err
+}
+
+func (db *DB) teams(ctx context.Context) ([]Team, error) {
 	rows, err := db.r.QueryContext(ctx, `SELECT id, name, COALESCE(parent_id, 0), source FROM teams ORDER BY name`)
 	if err != nil {
 		return nil, fmt.Errorf("read teams: %w", err)

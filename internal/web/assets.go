@@ -163,7 +163,7 @@ type gzipWriter struct {
 	zw      *gzip.Writer
 }
 
-var gzipPool = sync.Pool{New: func() any { zw, _ := gzip.NewWriterLevel(io.Discard, gzip.DefaultCompression); return zw }}
+var gzipPool = sync.Pool{New: func() any { zw, _ := gzip.NewWriterLevel(io.Discard, gzip.BestSpeed); return zw }}
 
 func (g *gzipWriter) WriteHeader(status int) {
 	if !g.decided {

@@ -326,6 +326,12 @@ func TestMetrics(t *testing.T) {
 			t.Errorf("malformed sample line %q", line)
 		}
 	}
+	// The overview computed its figures into the read cache.
+	for _, name := range []string{"sluice_cache_misses_total", "sluice_cache_entries", "sluice_cache_bytes"} {
+		if m := regexp.MustCompile(`(?m)^` + name + ` (\d+)$`).FindStringSubmatch(body); m == nil || m[1] == "0" {
+			t.Errorf("%s missing or zero", name)
+		}
+	}
 	if m := regexp.MustCompile(`(?m)^go_goroutines (\d+)$`).FindStringSubmatch(body); m == nil || m[1] == "0" {
 		t.Errorf("go_goroutines missing or zero")
 	}

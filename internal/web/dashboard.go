@@ -220,6 +220,32 @@ func dominant(d workDay) string {
 }
 
 func (h *handler) loadPerson(ctx context.Context, p store.Person, f filter) (*personView, error) {
+	// Cached whole: the person's commits are read row by row, which for
+	// someone with thousands of commits is most of the page's work.
+	v, err := store.Cached(ctx, h.db, fmt.Sprintf("web.person|%d|%s", p.ID, f.key()), func(ctx context.Context) (*personView, int64, error) {
+		v, err := h.computePerson(ctx, p, f)
+		if err != nil {
+			return nil, 0, err
+		}
+		return v, v.size(), nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	c := *v // the caller's own copy: it may shorten the lists
+	return &c, nil
+}
+
+// size is the view's approximate share of memory.
+func (v *personView) size() int64 {
+	n := int64(512 + 64*len(v.WorkLog))
+	for _, c := range v.Commits {
+		n += 160 + int64(len(c.SHA)+len(c.Repo)+len(c.AuthorTime)+len(c.Day)+len(c.Subject)+len(c.URL))
+	}
+	return n
+}
+
+func (h *handler) computePerson(ctx context.Context, p store.Person, f filter) (*personView, error) {
 	f.PersonID, f.PersonKey, f.PersonName = p.ID, p.Key, p.Name
 	rep, err := report.Build(ctx, h.db, h.reportOptions(f, report.ByPerson))
 	if err != nil {

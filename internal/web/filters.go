@@ -50,6 +50,18 @@ func (f filter) query() url.Values {
 	return v
 }
 
+// key identifies the filter's selection in cache keys: the parsed range,
+// whatever form it was given in.
+func (f filter) key() string {
+	unix := func(t time.Time) int64 {
+		if t.IsZero() {
+			return 0
+		}
+		return t.Unix()
+	}
+	return fmt.Sprintf("%d|%d|%q|%q|%d", unix(f.Since), unix(f.Until), f.Team, f.Repo, f.PersonID)
+}
+
 // Encode is the filter as a query string without a leading "?".
 func (f filter) Encode() string { return f.query().Encode() }
 

@@ -176,6 +176,22 @@ func (h *handler) serveMetrics(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(bw, "# HELP %s %s\n# TYPE %s %s\n%s %d\n", s.name, s.help, s.name, typ, s.name, v)
 	}
 
+	if st, ok := h.db.CacheStats(); ok {
+		for _, c := range []struct {
+			name, typ, help string
+			v               int64
+		}{
+			{"sluice_cache_hits_total", "counter", "Reads (aggregates, people, teams, views) answered from the cache.", st.Hits},
+			{"sluice_cache_misses_total", "counter", "Reads the cache had to compute.", st.Misses},
+			{"sluice_cache_shared_total", "counter", "Reads that waited for another request's computation of the same answer.", st.Shared},
+			{"sluice_cache_invalidations_total", "counter", "Times a change to the data emptied the cache.", st.Invalidations},
+			{"sluice_cache_entries", "gauge", "Answers in the cache.", int64(st.Entries)},
+			{"sluice_cache_bytes", "gauge", "Approximate memory the cached answers hold.", st.Bytes},
+		} {
+			fmt.Fprintf(bw, "# HELP %s %s\n# TYPE %s %s\n%s %d\n", c.name, c.help, c.name, c.typ, c.name, c.v)
+		}
+	}
+
 	// Sync state, from what the overview already reads.
 	repos, err := h.db.Repositories(r.Context())
 	if err != nil {

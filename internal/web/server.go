@@ -87,7 +87,20 @@ type Server struct {
 	// ConfiguredExclude and ConfiguredHide are sluice.yaml's people.exclude
 	// and people.hide: the settings pages do not undo what they set.
 	ConfiguredExclude, ConfiguredHide []string
+
+	// CacheBytes bounds the cache of reads (store.EnableCache)
+	// the pages and the API share: answers stay until the data changes,
+	// whichever process changes it. Zero means DefaultCacheBytes; a
+	// negative value turns the cache off.
+	CacheBytes int64
+
+	// handler is the last Handler's state, which KeepWarm uses.
+	handler *handler
 }
+
+// DefaultCacheBytes is the aggregate cache's bound when Server.CacheBytes
+// is zero.
+const DefaultCacheBytes = 64 << 20
 
 // handler is the state behind one Handler call.
 type handler struct {
@@ -143,6 +156,13 @@ func (s *Server) Handler() http.Handler {
 		h.log = slog.Default()
 	}
 	h.pages = mustParsePages(h.assets)
+	switch {
+	case s.CacheBytes == 0:
+		s.DB.EnableCache(DefaultCacheBytes)
+	case s.CacheBytes > 0:
+		s.DB.EnableCache(s.CacheBytes)
+	}
+	s.handler = h
 	return h.routes()
 }
 

@@ -62,6 +62,18 @@ func TestGenerationBumps(t *testing.T) {
 				t.Fatalf("People = %v, %v", people, err)
 			}
 			yes := true
+			step("RefreshBots that changes nothing", false, func() error { return db.RefreshBots(ctx, nil) })
+			step("RefreshBots that marks Bob", true, func() error { return db.RefreshBots(ctx, []string{"bob@*"}) })
+			step("RefreshBots that unmarks Bob", true, func() error { return db.RefreshBots(ctx, nil) })
+			step("UpsertRepository that changes nothing", false, func() error { _, err := db.UpsertRepository(ctx, r); return err })
+			step("UpsertRepository of a new URL", true, func() error {
+				r.URL = "https://git.example.com/gen.git"
+				_, err := db.UpsertRepository(ctx, r)
+				return err
+			})
+			step("SaveBatch of a checkpoint alone", false, func() error {
+				return db.SaveBatch(ctx, r.ID, nil, store.Checkpoint{Tips: map[string]string{"refs/heads/main": sha("b")}})
+			})
 			step("SetPersonFlags", true, func() error { return db.SetPersonFlags(ctx, people[0].ID, &yes, nil) })
 			var team int64
 			step("CreateTeam", true, func() (err error) { team, err = db.CreateTeam(ctx, "Core", 0, store.SourceCLI); return })
@@ -111,7 +123,7 @@ func TestAggregateCache(t *testing.T) {
 					t.Fatalf("uncached %+v: %v, %v", q, want[i], err)
 				}
 			}
-			db.CacheAggregates(1 << 20)
+			db.EnableCache(1 << 20)
 			for round := range 2 {
 				for i, q := range queries {
 					got, err := db.Aggregate(ctx, q)
@@ -120,7 +132,7 @@ func TestAggregateCache(t *testing.T) {
 					}
 				}
 			}
-			if s, _ := db.AggregateCacheStats(); s.Misses != 4 || s.Hits != 4 || s.Entries != 4 {
+			if s, _ := db.CacheStats(); s.Misses != 4 || s.Hits != 4 || s.Entries != 4 {
 				t.Errorf("stats after two rounds = %+v; want 4 misses, 4 hits, 4 entries", s)
 			}
 			// A caller changing its copy does not change the cache's.
@@ -140,6 +152,22 @@ func TestAggregateCache(t *testing.T) {
 			if err != nil || org[0].Commits != 21 || org[0].HALOC != 310 {
 				t.Errorf("org after another handle's write = %+v, %v; want 21 commits, HALOC 310", org, err)
 			}
+			if counts, err := db.CommitCounts(ctx); err != nil || counts[r.ID] != 21 {
+				t.Errorf("commit counts after another handle's write = %v, %v; want 21", counts, err)
+			}
+			if n, err := db.CountCommits(ctx, r.ID); err != nil || n != 21 {
+				t.Errorf("CountCommits = %d, %v; want 21", n, err)
+			}
+			if teams, _ := db.Teams(ctx); len(teams) != 0 {
+				t.Fatalf("teams = %v", teams)
+			}
+			if _, err := other.CreateTeam(ctx, "Core", 0, store.SourceCLI); err != nil {
+				t.Fatal(err)
+			}
+			if teams, err := db.Teams(ctx); err != nil || len(teams) != 1 || teams[0].Name != "Core" {
+				t.Errorf("teams after another handle made one = %v, %v", teams, err)
+			}
+
 			// A person excluded through the other handle.
 			people, _ := other.People(ctx)
 			yes := true
@@ -149,8 +177,11 @@ func TestAggregateCache(t *testing.T) {
 			if org, err := db.Aggregate(ctx, queries[0]); err != nil || len(org) != 0 {
 				t.Errorf("org after excluding its only person = %+v, %v; want no rows", org, err)
 			}
-			if s, _ := db.AggregateCacheStats(); s.Invalidations != 2 {
-				t.Errorf("invalidations = %d; want 2", s.Invalidations)
+			if ps, err := db.People(ctx); err != nil || len(ps) == 0 || ps[0].Key != people[0].Key || !ps[0].Excluded {
+				t.Errorf("people after another handle excluded one = %+v, %v", ps, err)
+			}
+			if s, _ := db.CacheStats(); s.Invalidations != 3 {
+				t.Errorf("invalidations = %d; want 3", s.Invalidations)
 			}
 
 			no := false
@@ -159,7 +190,7 @@ func TestAggregateCache(t *testing.T) {
 			}
 
 			// Concurrent callers of one query: one computation.
-			db.CacheAggregates(1 << 20)
+			db.EnableCache(1 << 20)
 			var wg sync.WaitGroup
 			for range 8 {
 				wg.Go(func() {
@@ -169,24 +200,24 @@ func TestAggregateCache(t *testing.T) {
 				})
 			}
 			wg.Wait()
-			if s, _ := db.AggregateCacheStats(); s.Misses != 1 || s.Hits+s.Shared != 7 {
+			if s, _ := db.CacheStats(); s.Misses != 1 || s.Hits+s.Shared != 7 {
 				t.Errorf("8 concurrent callers: %+v; want 1 computation", s)
 			}
 
 			// A bound smaller than two one-row answers keeps the last.
-			db.CacheAggregates(400)
+			db.EnableCache(400)
 			for _, q := range []store.AggregateQuery{queries[0], queries[2], queries[3]} {
 				if _, err := db.Aggregate(ctx, q); err != nil {
 					t.Fatal(err)
 				}
 			}
-			if s, _ := db.AggregateCacheStats(); s.Bytes > 400 || s.Entries != 1 {
+			if s, _ := db.CacheStats(); s.Bytes > 400 || s.Entries != 1 {
 				t.Errorf("bounded cache holds %+v; want one answer, ≤ 400 bytes", s)
 			}
 			if _, err := db.Aggregate(ctx, queries[3]); err != nil {
 				t.Fatal(err)
 			}
-			if s, _ := db.AggregateCacheStats(); s.Hits != 1 {
+			if s, _ := db.CacheStats(); s.Hits != 1 {
 				t.Errorf("the last answer was not kept: %+v", s)
 			}
 		})
