@@ -104,7 +104,14 @@ func main() {
 		fmt.Printf("CPU profile written to %s (go tool pprof -top %s)\n", *cpuProf, *cpuProf)
 	}
 	if *aggr {
-		res.Store = timeStore(ctx, db, ds)
+		// A handle of its own, without the server's cache: the data
+		// layer's full work.
+		plain, err := store.Open(ctx, *dbPath)
+		if err != nil {
+			fatal(err)
+		}
+		res.Store = timeStore(ctx, plain, ds)
+		plain.Close()
 	}
 	if *jsonOut != "" {
 		data, err := json.MarshalIndent(res, "", "  ")

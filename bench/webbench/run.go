@@ -480,8 +480,8 @@ func timeStore(ctx context.Context, db *store.DB, ds dataset) []storeTiming {
 			return len(rows), err
 		}})
 	}
-	// What the pages call: report.Build, which runs RefreshBots (a write
-	// transaction) before its Aggregate.
+	// What the pages call: report.Build over Aggregate; and RefreshBots,
+	// which applying sluice.yaml runs (a write transaction).
 	jobs = append(jobs,
 		job{"RefreshBots (when sluice.yaml is applied)", func() (int, error) { return 0, db.RefreshBots(ctx, nil) }},
 		job{"report.Build by org, all time", func() (int, error) {

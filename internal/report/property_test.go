@@ -181,6 +181,96 @@ func TestTeamEqualsExportedRows(t *testing.T) {
 				}
 			}
 		}
+		// A team filter with every other grouping, and teams by week: the
+		// sums equal those of the members' commits on their membership
+		// days, grouped the same way.
+		type sumsOf struct {
+			commits, days, people, haloc, newWork, legacy, help, rework, hunks, adds, dels int
+			impact                                                                         float64
+		}
+		for round := range 10 {
+			since := start.Add(time.Duration(rng.Int64N(40*86400)) * time.Second)
+			until := since.Add(time.Duration(1+rng.Int64N(40*86400)) * time.Second)
+			for _, tc := range []struct {
+				team string
+				by   report.By
+				iv   store.Interval
+			}{
+				{"eng", report.ByOrg, ""}, {"frontend", report.ByOrg, ""}, {"eng", report.ByRepo, ""},
+				{"frontend", report.ByRepo, ""}, {"eng", report.ByPerson, ""}, {"backend", report.ByPerson, store.IntervalWeek},
+				{"", report.ByTeam, store.IntervalWeek}, {"eng", report.ByTeam, ""},
+			} {
+				rep, err := report.Build(ctx, db, report.Options{By: tc.by, Team: tc.team, Since: since, Until: until, Interval: tc.iv})
+				if err != nil {
+					t.Fatal(err)
+				}
+				got := map[string]string{}
+				for _, r := range rep.Rows {
+					got[r.Key+" "+r.Bucket] = fmt.Sprint(sumsOf{r.Commits, r.CodingDays, r.People, r.HALOC, r.NewWork, r.LegacyRefactor,
+						r.HelpOthers, r.Rework, r.Hunks, r.Additions, r.Deletions, r.Impact})
+				}
+				type acc struct {
+					s         sumsOf
+					days, ppl map[string]bool
+				}
+				want := map[string]*acc{}
+				teams := []string{tc.team}
+				if tc.by == report.ByTeam {
+					teams = in[tc.team]
+					if tc.team == "" {
+						teams = []string{"eng", "backend", "frontend"}
+					}
+				}
+				for _, r := range rows {
+					at, err := time.Parse(time.RFC3339, r.AuthorTime)
+					if err != nil {
+						t.Fatal(err)
+					}
+					d := store.AuthorDay(at)
+					if r.IsMerge || r.Outlier || at.Before(since) || !at.Before(until) {
+						continue
+					}
+					for _, team := range teams {
+						if !member(team, r.Person, d) {
+							continue
+						}
+						key := map[report.By]string{report.ByOrg: "org", report.ByRepo: r.Repo, report.ByPerson: r.Person, report.ByTeam: team}[tc.by]
+						bucket := ""
+						if tc.iv == store.IntervalWeek {
+							bucket = store.DayTime(d - ((d+3)%7+7)%7).Format(time.DateOnly)
+						}
+						a := want[key+" "+bucket]
+						if a == nil {
+							a = &acc{days: map[string]bool{}, ppl: map[string]bool{}}
+							want[key+" "+bucket] = a
+						}
+						a.s.commits++
+						a.days[fmt.Sprint(r.Person, d)] = true
+						a.ppl[r.Person] = true
+						a.s.haloc += r.HALOC
+						a.s.newWork += r.NewWork
+						a.s.legacy += r.LegacyRefactor
+						a.s.help += r.HelpOthers
+						a.s.rework += r.Rework
+						a.s.hunks += r.Hunks
+						a.s.adds += r.Additions
+						a.s.dels += r.Deletions
+						a.s.impact += r.Impact
+					}
+				}
+				for key, a := range want {
+					a.s.days, a.s.people = len(a.days), len(a.ppl)
+					a.s.impact = math.Round(a.s.impact*100) / 100
+					if w := fmt.Sprint(a.s); got[key] != w {
+						t.Errorf("round %d, %s by %s %s, %q: got %s, want %s", round, tc.team, tc.by, tc.iv, key, got[key], w)
+					}
+				}
+				if len(got) != len(want) {
+					t.Errorf("round %d, %s by %s %s: %d rows, want %d: %v", round, tc.team, tc.by, tc.iv, len(got), len(want), got)
+				}
+			}
+		}
+
 		if nonEmpty < 40 {
 			t.Errorf("only %d of 75 team rows had commits: the ranges test too little", nonEmpty)
 		}

@@ -13,9 +13,12 @@ import (
 // commits on two cores). KeepWarm computes the views people open first
 // as soon as the data has changed, so that visit finds them cached.
 
-// KeepWarm recomputes the most visited views whenever the data generation
-// has changed, checking every interval, until ctx ends. Call it after
-// Handler, in its own goroutine; it does nothing when the cache is off.
+// KeepWarm recomputes the most visited views once the data has changed
+// and then stayed the same for one interval (checked every interval), until
+// ctx ends: while a sync stores batch after batch, it waits rather than
+// take CPU from the sync for views the next batch would make stale. Call
+// it after Handler, in its own goroutine; it does nothing when the cache
+// is off.
 func (s *Server) KeepWarm(ctx context.Context, every time.Duration) {
 	h := s.handler
 	if h == nil || s.CacheBytes < 0 {
@@ -23,14 +26,17 @@ func (s *Server) KeepWarm(ctx context.Context, every time.Duration) {
 	}
 	t := time.NewTicker(every)
 	defer t.Stop()
-	var warmed int64
+	var seen, warmed int64 = -1, -1
 	for {
 		gen, err := h.db.Generation(ctx)
-		if err == nil && gen != warmed {
+		if err == nil && gen == seen && gen != warmed {
 			start := time.Now()
 			n := h.warm(ctx)
 			warmed = gen
 			h.log.Debug("warmed the cache", "views", n, "took", time.Since(start).Round(time.Millisecond))
+		}
+		if err == nil {
+			seen = gen
 		}
 		select {
 		case <-ctx.Done():
