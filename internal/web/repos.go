@@ -74,18 +74,12 @@ func (s repoSummary) Location() string {
 	return s.LocalPath
 }
 
-// Sync states.
-const (
-	syncNever   = "never"       // no sync has completed nor started
-	syncPending = "in_progress" // a sync started and has not completed
-	syncDone    = "synced"      // the last sync completed
-)
-
-// syncStatus is where a repository's syncing stands.
+// syncStatus is where a repository's syncing stands, as the store
+// records it and, when the server has a Syncer, as the Syncer knows it.
 type syncStatus struct {
-	// State is "synced", "in_progress" (a sync is running, or was
-	// interrupted; the next one resumes it) or "never".
-	State string `json:"state"`
+	// State, StateText and Interrupted are those of /api/v1/sources
+	// (newSyncState).
+	syncState
 	// LastSynced is when the last completed sync ended (RFC 3339, UTC),
 	// "" if none has.
 	LastSynced string `json:"last_synced"`
@@ -99,20 +93,6 @@ type syncStatus struct {
 	CheckpointAt string `json:"checkpoint_at"`
 }
 
-// Text says the status in words.
-func (s syncStatus) Text() string {
-	switch s.State {
-	case syncPending:
-		if s.LastSynced != "" {
-			return "sync in progress or interrupted (last completed " + s.LastSynced + ")"
-		}
-		return "first sync in progress or interrupted"
-	case syncDone:
-		return "synced " + s.LastSynced
-	}
-	return "never synced"
-}
-
 func rfc3339(t time.Time) string {
 	if t.IsZero() {
 		return ""
@@ -120,8 +100,10 @@ func rfc3339(t time.Time) string {
 	return t.UTC().Format(time.RFC3339)
 }
 
-func (h *handler) syncStatus(ctx context.Context, r store.Repository) (syncStatus, error) {
-	s := syncStatus{State: syncNever, LastSynced: rfc3339(r.LastSyncedAt)}
+// syncStatus reads r's sync status from the store; live is what the
+// Syncer knows of r (nil: nothing, or no Syncer).
+func (h *handler) syncStatus(ctx context.Context, r store.Repository, live *SyncState) (syncStatus, error) {
+	s := syncStatus{LastSynced: rfc3339(r.LastSyncedAt)}
 	n, err := h.db.CountCommits(ctx, r.ID)
 	if err != nil {
 		return s, err
@@ -131,16 +113,13 @@ func (h *handler) syncStatus(ctx context.Context, r store.Repository) (syncStatu
 		return s, err
 	}
 	s.StoredCommits, s.Refs, s.CheckpointAt = n, len(cp.Tips), rfc3339(cp.UpdatedAt)
-	switch {
-	case cp.Pending != nil:
-		s.State = syncPending
-	case !r.LastSyncedAt.IsZero():
-		s.State = syncDone
-	}
+	s.syncState = newSyncState(r.LastSyncedAt, cp.Pending != nil, live)
 	return s, nil
 }
 
-func (h *handler) repoSummary(ctx context.Context, r store.Repository, row *report.Row, rep *report.Report) (repoSummary, error) {
+// repoSummary is r with its figures (row, nil: none in rep) and its sync
+// status (live: what the Syncer knows of r, nil if nothing).
+func (h *handler) repoSummary(ctx context.Context, r store.Repository, row *report.Row, rep *report.Report, live *SyncState) (repoSummary, error) {
 	s := repoSummary{Name: r.Name, URL: r.URL, LocalPath: r.LocalPath, Branch: r.Branch, Source: r.Source}
 	if row != nil {
 		s.Figures = *row
@@ -148,7 +127,7 @@ func (h *handler) repoSummary(ctx context.Context, r store.Repository, row *repo
 		s.Figures = zeroRow(r.Name, r.Name, rep)
 	}
 	var err error
-	if s.Sync, err = h.syncStatus(ctx, r); err != nil {
+	if s.Sync, err = h.syncStatus(ctx, r, live); err != nil {
 		return s, fmt.Errorf("sync status of %s: %w", r.Name, err)
 	}
 	return s, nil
@@ -168,12 +147,13 @@ func (h *handler) loadRepos(ctx context.Context, f filter) (*reposView, error) {
 	for i := range rep.Rows {
 		rows[rep.Rows[i].Key] = &rep.Rows[i]
 	}
+	states := h.liveSyncStates()
 	v := &reposView{Since: dateOf(rep.Since), Until: dateOf(rep.Until), Repos: []repoSummary{}}
 	for _, r := range repos {
 		if f.Repo != "" && r.Name != f.Repo {
 			continue
 		}
-		s, err := h.repoSummary(ctx, r, rows[r.Name], rep)
+		s, err := h.repoSummary(ctx, r, rows[r.Name], rep, liveState(states, r.Name))
 		if err != nil {
 			return nil, err
 		}
@@ -214,7 +194,7 @@ func (h *handler) loadRepo(ctx context.Context, r store.Repository, f filter) (*
 	if len(byRepo.Rows) > 0 {
 		row = &byRepo.Rows[0]
 	}
-	s, err := h.repoSummary(ctx, r, row, byRepo)
+	s, err := h.repoSummary(ctx, r, row, byRepo, liveState(h.liveSyncStates(), r.Name))
 	if err != nil {
 		return nil, err
 	}

@@ -119,7 +119,7 @@ func TestBrowserTeamsRepos(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if state != "first sync in progress or interrupted" {
+	if state != "the first sync was interrupted; the next one continues it" {
 		t.Errorf("sync state %q", state)
 	}
 	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](chartsDrawn, chromedp.WithPollingTimeout(10*time.Second))); err != nil {

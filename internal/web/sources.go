@@ -73,10 +73,8 @@ type repoSyncView struct {
 	Name     string `json:"name"`
 	Location string `json:"location"`
 	Source   string `json:"source"`
-	// State is one of never_synced, synced, failed, queued, running.
-	State string `json:"state"`
-	// StateText says the state in words, as the page shows it.
-	StateText           string     `json:"state_text"`
+	// State, StateText and Interrupted are those of /api/v1/repos.
+	syncState
 	Queued              bool       `json:"queued"`
 	Running             bool       `json:"running"`
 	StartedAt           *time.Time `json:"started_at"`
@@ -85,10 +83,7 @@ type repoSyncView struct {
 	LastErrorAt         *time.Time `json:"last_error_at"`
 	LastDurationSeconds *float64   `json:"last_duration_seconds"`
 	LastImported        *int64     `json:"last_imported"`
-	// Interrupted is true when a sync stopped midway; the next one goes on
-	// from there.
-	Interrupted   bool  `json:"interrupted"`
-	CommitsStored int64 `json:"commits_stored"`
+	CommitsStored       int64      `json:"commits_stored"`
 	// Stored is false for a repository the database does not hold yet
 	// (its first sync failed before it could be read).
 	Stored bool `json:"stored"`
@@ -133,10 +128,7 @@ func (h *handler) loadSources(ctx context.Context) (*sourcesView, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list repositories: %w", err)
 	}
-	var states map[string]SyncState
-	if h.syncer != nil {
-		states = h.syncer.SyncStates()
-	}
+	states := h.liveSyncStates()
 	v := &sourcesView{Sources: []sourceView{}, Repositories: []repoSyncView{}, CanSync: h.syncer != nil}
 	bySource := map[string][]string{}
 	seen := map[string]bool{}
@@ -151,12 +143,12 @@ func (h *handler) loadSources(ctx context.Context) (*sourcesView, error) {
 			return nil, fmt.Errorf("count commits of %s: %w", rp.Name, err)
 		}
 		rv := repoSyncView{Name: rp.Name, Location: redactURL(rp.Location()), Source: rp.Source,
-			Interrupted: cp.Pending != nil, CommitsStored: n, Stored: true, LastSuccess: timePtr(rp.LastSyncedAt)}
-		st, ok := states[rp.Name]
-		if ok && rv.Source == "" {
-			rv.Source = st.Source
+			CommitsStored: n, Stored: true, LastSuccess: timePtr(rp.LastSyncedAt)}
+		live := liveState(states, rp.Name)
+		if live != nil && rv.Source == "" {
+			rv.Source = live.Source
 		}
-		v.Repositories = append(v.Repositories, repoState(rv, st, ok))
+		v.Repositories = append(v.Repositories, repoState(rv, rp.LastSyncedAt, cp.Pending != nil, live))
 		if rv.Source != "" {
 			bySource[rv.Source] = append(bySource[rv.Source], rp.Name)
 		}
@@ -165,7 +157,7 @@ func (h *handler) loadSources(ctx context.Context) (*sourcesView, error) {
 		if seen[name] {
 			continue
 		}
-		rv := repoState(repoSyncView{Name: name, Location: redactURL(st.Location), Source: st.Source}, st, true)
+		rv := repoState(repoSyncView{Name: name, Location: redactURL(st.Location), Source: st.Source}, time.Time{}, false, &st)
 		v.Repositories = append(v.Repositories, rv)
 		if rv.Source != "" {
 			bySource[rv.Source] = append(bySource[rv.Source], name)
@@ -183,47 +175,30 @@ func (h *handler) loadSources(ctx context.Context) (*sourcesView, error) {
 	return v, nil
 }
 
-// repoState fills rv's state from the Syncer's st (known: the Syncer has
-// one).
-func repoState(rv repoSyncView, st SyncState, known bool) repoSyncView {
-	if known {
-		rv.Queued, rv.Running = st.Queued, st.Running
-		if rv.Running {
-			rv.StartedAt = timePtr(st.StartedAt)
-		}
-		if s := timePtr(st.LastSuccess); s != nil && (rv.LastSuccess == nil || s.After(*rv.LastSuccess)) {
-			rv.LastSuccess = s
-		}
-		rv.LastError, rv.LastErrorAt = st.LastError, timePtr(st.LastErrorAt)
-		if !st.LastSuccess.IsZero() || st.LastError != "" {
-			d := st.Duration.Seconds()
-			rv.LastDurationSeconds = &d
-			n := st.Imported
-			rv.LastImported = &n
-		}
+// repoState fills rv's state (newSyncState's, from the store's lastSynced
+// and pending checkpoint and the Syncer's live state) and the Syncer's
+// account of the repository's runs.
+func repoState(rv repoSyncView, lastSynced time.Time, pending bool, live *SyncState) repoSyncView {
+	rv.syncState = newSyncState(lastSynced, pending, live)
+	if live == nil {
+		return rv
 	}
-	switch {
-	case rv.Running:
-		rv.State, rv.StateText = "running", "syncing since "+fmtTime(*rv.StartedAt)
-	case rv.Queued:
-		rv.State, rv.StateText = "queued", "queued; it starts when the syncs before it finish"
-	case rv.LastError != "":
-		rv.State, rv.StateText = "failed", "the last sync failed"
-	case rv.LastSuccess != nil:
-		rv.State, rv.StateText = "synced", "synced"
-		if rv.Interrupted {
-			rv.StateText = "synced; a later sync was interrupted and the next one continues it"
-		}
-	default:
-		rv.State, rv.StateText = "never_synced", "never synced completely"
-		if rv.Interrupted {
-			rv.StateText = "the first sync was interrupted; the next one continues it"
-		}
+	rv.Queued, rv.Running = live.Queued, live.Running
+	if rv.Running {
+		rv.StartedAt = timePtr(live.StartedAt)
+	}
+	if s := timePtr(live.LastSuccess); s != nil && (rv.LastSuccess == nil || s.After(*rv.LastSuccess)) {
+		rv.LastSuccess = s
+	}
+	rv.LastError, rv.LastErrorAt = live.LastError, timePtr(live.LastErrorAt)
+	if !live.LastSuccess.IsZero() || live.LastError != "" {
+		d := live.Duration.Seconds()
+		rv.LastDurationSeconds = &d
+		n := live.Imported
+		rv.LastImported = &n
 	}
 	return rv
 }
-
-func fmtTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
 
 type sourcesData struct {
 	page

@@ -227,7 +227,7 @@ func TestSourcesPage(t *testing.T) {
 	})
 	body := getBody(t, e, admin, "/sources")
 	for _, want := range []string{`<table id="sources">`, "corp-git", "https://git.example.com",
-		"authentication failed: the token of source corp-git was refused", `id="repo-broken-repo" class="sync-failed"`,
+		"authentication failed: the token of source corp-git was refused", `<td class="state sync-failed">the last sync failed</td>`,
 		`action="/sources/acme%2Fapi/sync"`, "Sync now", "never synced completely"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("admin's sources page lacks %q\n%s", want, body)
@@ -250,7 +250,9 @@ func TestSourcesPage(t *testing.T) {
 		t.Fatalf("sync now: %d to %q, want 303 to /sources", resp.StatusCode, resp.Header.Get("Location"))
 	}
 	body = getBody(t, e, admin, "/sources")
-	if !strings.Contains(body, "Sync of acme/api queued") || !strings.Contains(body, `id="repo-acme-api" class="sync-queued"`) ||
+	queued := tableRow(t, strings.ReplaceAll(body, "<tr id=", "<tr><x id="), "repos-sync", "queued; it starts when the syncs before it finish")
+	if !strings.Contains(body, "Sync of acme/api queued") || !strings.HasPrefix(queued[0], "acme/api<br>") ||
+		!strings.Contains(body, `<td class="state sync-queued">queued; it starts when the syncs before it finish</td>`) ||
 		!strings.Contains(body, `id="sources-refresh"`) {
 		t.Errorf("after sync now the page does not show the queued sync:\n%s", body)
 	}

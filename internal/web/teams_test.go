@@ -335,13 +335,15 @@ func TestAPIRepos(t *testing.T) {
 	}
 	// acme/api: a1, a2, e1, shared, tie-a, tie-b included of 8 stored,
 	// synced with one branch; acme/web never completed a sync; acme/data's
-	// first is under way.
-	want := []string{"acme/api 6 synced 8 1", "acme/data 78 in_progress 78 0", "acme/tools 4 never 7 0", "acme/web 18 never 18 0"}
+	// first stopped midway (no Syncer runs it).
+	want := []string{"acme/api 6 synced 8 1", "acme/data 78 never_synced 78 0", "acme/tools 4 never_synced 7 0", "acme/web 18 never_synced 18 0"}
 	if !slices.Equal(repos, want) {
 		t.Errorf("repos\n got %q\nwant %q", repos, want)
 	}
 	if v.Repos[0].Sync.LastSynced == "" || v.Repos[0].URL != "https://git.example.com/acme/api.git" || v.Repos[3].LocalPath != "/srv/git/acme-web" ||
-		v.Repos[1].Sync.LastSynced != "" || v.Repos[1].Sync.CheckpointAt == "" || v.Repos[1].Branch != "main" {
+		v.Repos[1].Sync.LastSynced != "" || v.Repos[1].Sync.CheckpointAt == "" || v.Repos[1].Branch != "main" ||
+		!v.Repos[1].Sync.Interrupted || v.Repos[1].Sync.StateText != "the first sync was interrupted; the next one continues it" ||
+		v.Repos[3].Sync.Interrupted || v.Repos[3].Sync.StateText != "never synced completely" {
 		t.Errorf("repos: %+v", v.Repos)
 	}
 	for _, r := range v.Repos {
@@ -390,7 +392,7 @@ func TestAPIRepo(t *testing.T) {
 	if !slices.Equal(top, want) || v.Contributors != 12 {
 		t.Errorf("top contributors of %d\n got %q\nwant %q", v.Contributors, top, want)
 	}
-	if v.Name != "acme/data" || v.Sync.State != "in_progress" || v.Sync.StoredCommits != 78 || v.Figures.Commits != 78 || v.Figures.HALOC != 780 {
+	if v.Name != "acme/data" || v.Sync.State != "never_synced" || !v.Sync.Interrupted || v.Sync.StoredCommits != 78 || v.Figures.Commits != 78 || v.Figures.HALOC != 780 {
 		t.Errorf("acme/data: %+v", v.repoSummary)
 	}
 	var weekly int
@@ -525,7 +527,7 @@ func TestTeamsReposPages(t *testing.T) {
 	// /repos and a repository's page.
 	body = getBody(t, e, c, "/repos")
 	row = tableRow(t, body, "repos", `<a href="/repos/acme/data">acme/data</a>`)
-	if row[2] != "78" || row[8] != "78" || !strings.Contains(row[9], "first sync in progress or interrupted") {
+	if row[2] != "78" || row[8] != "78" || row[9] != "the first sync was interrupted; the next one continues it" || row[10] != "never" {
 		t.Errorf("acme/data's row: %q", row)
 	}
 	body = getBody(t, e, c, "/repos/acme/data?since=2024-05-01")
@@ -546,7 +548,7 @@ func TestTeamsReposPages(t *testing.T) {
 	}
 	// Escaped slashes reach the same page; the overview and the person
 	// page link repositories.
-	if body := getBody(t, e, c, "/repos/acme%2Fweb"); !strings.Contains(body, `<h1 id="repo-name">acme/web</h1>`) || !strings.Contains(body, "never synced") {
+	if body := getBody(t, e, c, "/repos/acme%2Fweb"); !strings.Contains(body, `<h1 id="repo-name">acme/web</h1>`) || !strings.Contains(body, `id="sync-state">never synced completely</dd>`) {
 		t.Error("/repos/acme%2Fweb is not acme/web's page")
 	}
 	if body := getBody(t, e, c, "/?team=eng&repo=acme%2Fapi"); !strings.Contains(body, `<a href="/repos/acme/api?team=eng">acme/api</a>`) ||
