@@ -33,7 +33,8 @@ type Config struct {
 	// Sources carry connection settings; a repository URL uses the source
 	// whose URL is its longest prefix.
 	Sources []Source `yaml:"sources,omitempty"`
-	// Repositories are analysed by `sluice sync` and `sluice serve`.
+	// Repositories are analysed by `sluice serve` (at start and every
+	// server.sync_interval).
 	Repositories []Repository `yaml:"repositories,omitempty"`
 	// People merges identities into people and leaves people out of
 	// metrics (metrics.md §1).
