@@ -75,18 +75,22 @@ func (h *handler) loadOverview(ctx context.Context, f filter) (*overview, error)
 	ov.Since, ov.Until = dateOf(cur.Since), dateOf(cur.Until)
 	prevSince := cur.Since.Add(-cur.Until.Sub(cur.Since))
 	ov.PreviousSince, ov.PreviousUntil = dateOf(prevSince), ov.Since
-	pf := f
-	pf.Since, pf.Until = prevSince, cur.Since
-	prev, err := report.Build(ctx, h.db, h.reportOptions(pf, report.ByOrg))
-	if err != nil {
-		return nil, fmt.Errorf("overview, previous period: %w", err)
-	}
 	var c, p report.Row
 	if len(cur.Rows) > 0 {
 		c = cur.Rows[0]
 	}
-	if len(prev.Rows) > 0 {
-		p = prev.Rows[0]
+	// Over all time the range starts at the first included commit, so
+	// the period before holds none: no need to ask.
+	if !f.Since.IsZero() {
+		pf := f
+		pf.Since, pf.Until = prevSince, cur.Since
+		prev, err := report.Build(ctx, h.db, h.reportOptions(pf, report.ByOrg))
+		if err != nil {
+			return nil, fmt.Errorf("overview, previous period: %w", err)
+		}
+		if len(prev.Rows) > 0 {
+			p = prev.Rows[0]
+		}
 	}
 	num := func(v float64) *float64 { return &v }
 	for _, x := range []struct {
