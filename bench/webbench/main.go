@@ -99,6 +99,11 @@ func main() {
 		}
 	}
 	res := b.run(ctx, routes)
+	if st, ok := db.CacheStats(); ok {
+		res.Cache = &st
+		fmt.Printf("read cache: %d answers, %.1f MiB; %d hits, %d computed, %d shared\n",
+			st.Entries, float64(st.Bytes)/(1<<20), st.Hits, st.Misses, st.Shared)
+	}
 	if *cpuProf != "" {
 		pprof.StopCPUProfile()
 		fmt.Printf("CPU profile written to %s (go tool pprof -top %s)\n", *cpuProf, *cpuProf)

@@ -230,6 +230,8 @@ type results struct {
 	WorstMS float64       `json:"worst_p95_ms"`
 	Pass    bool          `json:"all_p95_within_100ms"`
 	Store   []storeTiming `json:"store,omitempty"`
+	// Cache is the server's read cache at the end (none with -cache=false).
+	Cache *store.CacheStats `json:"cache,omitempty"`
 }
 
 // sample is one request's outcome.
