@@ -94,7 +94,15 @@ func cached[T any](ctx context.Context, db *DB, key string, compute func(context
 		return zero, err
 	}
 	c.mu.Lock()
-	if gen != c.gen {
+	if gen < c.gen {
+		// Read before a change another caller has already seen: answer
+		// without the cache rather than empty it for an older generation.
+		c.stats.Misses++
+		c.mu.Unlock()
+		v, _, err := compute(ctx)
+		return v, err
+	}
+	if gen > c.gen {
 		if c.gen != 0 {
 			c.stats.Invalidations++
 		}
