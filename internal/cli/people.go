@@ -32,7 +32,8 @@ applied first by every command run with that file, and cannot be undone
 here: edit sluice.yaml. A command run without any sluice.yaml leaves it as
 the last one applied it.`,
 	}
-	cmd.AddCommand(a.peopleListCommand(), a.peopleMergeCommand(), a.peopleSplitCommand(), a.peopleSuggestCommand())
+	cmd.AddCommand(a.peopleListCommand(), a.peopleMergeCommand(), a.peopleSplitCommand(), a.peopleSuggestCommand(),
+		a.peopleDismissCommand())
 	for _, f := range []struct {
 		use, short    string
 		excluded, hid *bool
@@ -273,8 +274,11 @@ func (a *app) peopleSuggestCommand() *cobra.Command {
 		Use:   "suggest",
 		Short: "List people who are likely one person (same name, different e-mails)",
 		Long: `Lists groups of different people, bots left out, whose names are equal
-ignoring case and spacing, each with the command that merges them. Check
-before merging: two people may share a name.`,
+ignoring case and spacing, each with the command that merges them and the
+one that dismisses the suggestion. Check before merging: two people may
+share a name. A person dismissed against everyone else in a group
+(sluice people dismiss) leaves it; the group goes once all its pairs are
+dismissed, and comes back if someone new with that name appears.`,
 		Example: `  sluice people suggest`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -288,7 +292,7 @@ before merging: two people may share a name.`,
 				return err
 			}
 			if len(groups) == 0 {
-				fmt.Fprintln(a.stdout, "no suggestions: no two people share a name")
+				fmt.Fprintln(a.stdout, "no suggestions: no two people share a name, apart from those dismissed as different people")
 				return nil
 			}
 			for _, g := range groups {
@@ -299,7 +303,53 @@ before merging: two people may share a name.`,
 					fmt.Fprintf(a.stdout, "  %s  %s  %d commits\n", p.Key, strings.Join(rowOf(p).Emails, ", "), p.Commits)
 				}
 				fmt.Fprintf(a.stdout, "  merge: sluice people merge %s\n", strings.Join(keys, " "))
+				fmt.Fprintf(a.stdout, "  not the same person: sluice people dismiss %s\n", strings.Join(keys, " "))
 			}
+			return nil
+		},
+	}
+}
+
+func (a *app) peopleDismissCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "dismiss PERSON PERSON...",
+		Short: "Record that people are not one person, so that suggest stops suggesting them",
+		Long: `Dismisses the suggested merge of the people named (sluice people suggest):
+each pair of them is recorded as not one person. The record is kept by
+their e-mails and keys, so it holds through later merges and splits: an
+e-mail merged into one of them later counts as dismissed too, and after
+merging two of them anyway and splitting them again they stay dismissed.
+It never stops a merge made on purpose.`,
+		Example: `  sluice people dismiss ann@example.com ann@other.example`,
+		Args:    cobra.MinimumNArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			db, err := a.openDB(ctx)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			var keys, names []string
+			seen := map[int64]bool{}
+			for _, ref := range args {
+				p, err := db.FindPerson(ctx, ref)
+				if err != nil {
+					return err
+				}
+				if seen[p.ID] {
+					continue
+				}
+				seen[p.ID] = true
+				keys = append(keys, p.Key)
+				names = append(names, fmt.Sprintf("%s (%s)", p.Key, p.Name))
+			}
+			if len(keys) < 2 {
+				return fmt.Errorf("%s are all one person (%s); name two or more different people", strings.Join(args, ", "), keys[0])
+			}
+			if err := db.DismissSuggestion(ctx, keys...); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "dismissed: %s are not suggested as one person any more\n", strings.Join(names, ", "))
 			return nil
 		},
 	}

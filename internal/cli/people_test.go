@@ -6,12 +6,14 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/sluicehq/sluice/internal/gittest"
 	"github.com/sluicehq/sluice/internal/store"
+	"github.com/sluicehq/sluice/internal/store/storetest"
 )
 
 // peopleEnv is a SQLite database with a few authors and a sluice.yaml.
@@ -22,8 +24,14 @@ type peopleEnv struct {
 
 func newPeopleEnv(t *testing.T, yaml string) *peopleEnv {
 	t.Helper()
+	return newPeopleEnvOn(t, yaml, filepath.Join(t.TempDir(), "sluice.db"))
+}
+
+// newPeopleEnvOn is newPeopleEnv on the database dsn (a storetest DSN).
+func newPeopleEnvOn(t *testing.T, yaml, dsn string) *peopleEnv {
+	t.Helper()
 	dir := t.TempDir()
-	e := &peopleEnv{t: t, dir: dir, db: filepath.Join(dir, "sluice.db"), cfg: filepath.Join(dir, "sluice.yaml")}
+	e := &peopleEnv{t: t, dir: dir, db: dsn, cfg: filepath.Join(dir, "sluice.yaml")}
 	if err := os.WriteFile(e.cfg, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -156,6 +164,166 @@ func TestTeamsCommands(t *testing.T) {
 	e.ok("teams", "remove", "Platform")
 	if out := e.ok("teams", "list"); !strings.Contains(out, "\nStorage (cli, 0 members)") {
 		t.Errorf("after removing Platform:\n%s", out)
+	}
+}
+
+// TestTeamsMove checks sluice teams move on both engines: under another
+// team, to the top level, and what it refuses.
+func TestTeamsMove(t *testing.T) {
+	for engine, dsn := range storetest.DSNs(t) {
+		t.Run(engine, func(t *testing.T) {
+			e := newPeopleEnvOn(t, "teams:\n  - name: Config\n    members: [bob@example.com]\n", dsn)
+			e.ok("teams", "add", "Platform")
+			e.ok("teams", "add", "Storage")
+			e.ok("teams", "add", "Disks", "--parent", "Storage")
+			// parents returns each team's parent ("" at the top level).
+			parents := func() map[string]string {
+				t.Helper()
+				var teams []struct {
+					Name   string
+					Parent *string
+				}
+				if err := json.Unmarshal([]byte(e.ok("teams", "list", "--format", "json")), &teams); err != nil {
+					t.Fatal(err)
+				}
+				m := map[string]string{}
+				for _, tm := range teams {
+					m[tm.Name] = ""
+					if tm.Parent != nil {
+						m[tm.Name] = *tm.Parent
+					}
+				}
+				return m
+			}
+			if out := e.ok("teams", "move", "Storage", "--parent", "Platform"); out != "team \"Storage\" moved under \"Platform\"\n" {
+				t.Errorf("move under Platform printed %q", out)
+			}
+			want := map[string]string{"Config": "", "Platform": "", "Storage": "Platform", "Disks": "Storage"}
+			if got := parents(); !reflect.DeepEqual(got, want) {
+				t.Errorf("after moving Storage under Platform: parents %v, want %v", got, want)
+			}
+			for _, c := range []struct {
+				want string
+				args []string
+			}{
+				{"a team cannot be its own ancestor", []string{"Platform", "--parent", "Disks"}},
+				{"a team cannot be its own ancestor", []string{"Platform", "--parent", "Platform"}},
+				{`team "Nope": not found; list teams with ` + "`sluice teams list`", []string{"Nope", "--top"}},
+				{`--parent: team "Nope": not found; list teams with`, []string{"Storage", "--parent", "Nope"}},
+				{"give exactly one of --parent PARENT", []string{"Storage"}},
+				{"give exactly one of --parent PARENT", []string{"Storage", "--parent", "Platform", "--top"}},
+				{`team "Config" is defined in sluice.yaml; edit it there`, []string{"Config", "--parent", "Platform"}},
+				{"accepts 1 arg", []string{"--top"}},
+			} {
+				e.fails(c.want, append([]string{"teams", "move"}, c.args...)...)
+			}
+			if got := parents(); !reflect.DeepEqual(got, want) {
+				t.Errorf("refused moves changed the parents: %v, want %v", got, want)
+			}
+			// A team made here may move under one sluice.yaml defines.
+			e.ok("teams", "move", "Storage", "--parent", "Config")
+			e.ok("teams", "move", "Storage", "--top")
+			want = map[string]string{"Config": "", "Platform": "", "Storage": "", "Disks": "Storage"}
+			if got := parents(); !reflect.DeepEqual(got, want) {
+				t.Errorf("after moving Storage to the top: parents %v, want %v", got, want)
+			}
+			if out := e.ok("teams", "move", "Storage", "--top"); !strings.Contains(out, "already a top-level team; nothing changed") {
+				t.Errorf("moving a top-level team to the top printed %q", out)
+			}
+			if out := e.ok("teams", "list"); !strings.Contains(out, "\nStorage (cli, 0 members)\n  Disks (cli, 0 members)\n") {
+				t.Errorf("teams list after the moves:\n%s", out)
+			}
+		})
+	}
+}
+
+// TestTeamsListFormats checks the content of sluice teams list in JSON and
+// CSV.
+func TestTeamsListFormats(t *testing.T) {
+	empty := newPeopleEnv(t, "")
+	for format, want := range map[string]string{"json": "[]\n", "csv": "team,parent,source,key,name,since,until\n"} {
+		if out := empty.ok("teams", "list", "--format", format); out != want {
+			t.Errorf("no teams in %s: %q, want %q", format, out, want)
+		}
+	}
+	for engine, dsn := range storetest.DSNs(t) {
+		t.Run(engine, func(t *testing.T) {
+			e := newPeopleEnvOn(t, "teams:\n  - name: Config\n    members: [bob@example.com]\n", dsn)
+			e.ok("teams", "add", "Platform")
+			e.ok("teams", "add", "Storage", "--parent", "Platform")
+			e.ok("teams", "add-member", "Storage", "bob@example.com", "--from", "2026-03-01", "--until", "2026-09-01")
+			e.ok("teams", "add-member", "Storage", "ann@example.com", "--until", "2026-02-01")
+			e.ok("teams", "add-member", "Storage", "cy@example.com")
+
+			var got any
+			if err := json.Unmarshal([]byte(e.ok("teams", "list", "--format", "json")), &got); err != nil {
+				t.Fatal(err)
+			}
+			var want any
+			if err := json.Unmarshal([]byte(`[
+				{"name": "Config", "parent": null, "source": "config", "members": [
+					{"key": "bob@example.com", "name": "Bob", "since": null, "until": null}]},
+				{"name": "Platform", "parent": null, "source": "cli", "members": []},
+				{"name": "Storage", "parent": "Platform", "source": "cli", "members": [
+					{"key": "ann@example.com", "name": "Ann Lee", "since": null, "until": "2026-02-01"},
+					{"key": "bob@example.com", "name": "Bob", "since": "2026-03-01", "until": "2026-09-01"},
+					{"key": "cy@example.com", "name": "Cy", "since": null, "until": null}]}
+			]`), &want); err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("teams list --format json:\n got %v\nwant %v", got, want)
+			}
+
+			wantCSV := `team,parent,source,key,name,since,until
+Config,,config,bob@example.com,Bob,,
+Platform,,cli,,,,
+Storage,Platform,cli,ann@example.com,Ann Lee,,2026-02-01
+Storage,Platform,cli,bob@example.com,Bob,2026-03-01,2026-09-01
+Storage,Platform,cli,cy@example.com,Cy,,
+`
+			if out := e.ok("teams", "list", "--format", "csv"); out != wantCSV {
+				t.Errorf("teams list --format csv:\n%s\nwant:\n%s", out, wantCSV)
+			}
+			e.fails(`--format "yaml" is not supported; use table, csv or json`, "teams", "list", "--format", "yaml")
+		})
+	}
+}
+
+// TestPeopleDismiss checks sluice people dismiss on both engines: the
+// suggestion goes and stays gone through a merge and a split, and what it
+// refuses.
+func TestPeopleDismiss(t *testing.T) {
+	for engine, dsn := range storetest.DSNs(t) {
+		t.Run(engine, func(t *testing.T) {
+			e := newPeopleEnvOn(t, "", dsn)
+			out := e.ok("people", "suggest")
+			if !strings.Contains(out, "not the same person: sluice people dismiss ann@example.com ann@home.example") &&
+				!strings.Contains(out, "not the same person: sluice people dismiss ann@home.example ann@example.com") {
+				t.Errorf("people suggest does not show how to dismiss:\n%s", out)
+			}
+			e.fails("requires at least 2 arg(s)", "people", "dismiss", "ann@example.com")
+			e.fails("are all one person (ann@example.com)", "people", "dismiss", "ann@example.com", "ANN@example.com")
+			e.fails("sluice people list", "people", "dismiss", "ann@example.com", "nobody@example.com")
+			e.fails("ambiguous", "people", "dismiss", "Ann Lee", "bob@example.com")
+			if out := e.ok("people", "suggest"); strings.Contains(out, "no suggestions") {
+				t.Errorf("refused dismissals dismissed:\n%s", out)
+			}
+			out = e.ok("people", "dismiss", "ann@example.com", "ann@home.example")
+			if want := "dismissed: ann@example.com (Ann Lee), ann@home.example (Ann Lee) are not suggested as one person any more\n"; out != want {
+				t.Errorf("people dismiss printed %q, want %q", out, want)
+			}
+			if out := e.ok("people", "suggest"); !strings.Contains(out, "no suggestions") {
+				t.Errorf("suggest after dismiss:\n%s", out)
+			}
+			// A dismissal does not stop a merge on purpose, and holds again
+			// after splitting it.
+			e.ok("people", "merge", "ann@example.com", "ann@home.example")
+			e.ok("people", "split", "ann@home.example")
+			if out := e.ok("people", "suggest"); !strings.Contains(out, "no suggestions") {
+				t.Errorf("suggest after merge and split:\n%s", out)
+			}
+		})
 	}
 }
 

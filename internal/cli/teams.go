@@ -1,8 +1,11 @@
 package cli
 
 import (
+	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -25,18 +28,36 @@ Teams defined in sluice.yaml (teams:) are applied by every command and
 cannot be edited here: edit sluice.yaml. PERSON is a person's key, e-mail or
 unique name (see sluice people list).`,
 	}
-	cmd.AddCommand(a.teamsListCommand(), a.teamsAddCommand(), a.teamsRemoveCommand(),
+	cmd.AddCommand(a.teamsListCommand(), a.teamsAddCommand(), a.teamsRemoveCommand(), a.teamsMoveCommand(),
 		a.teamsAddMemberCommand(), a.teamsRemoveMemberCommand())
 	return cmd
 }
 
 func (a *app) teamsListCommand() *cobra.Command {
-	return &cobra.Command{
-		Use:     "list",
-		Short:   "Print the teams as a tree with their members",
-		Example: `  sluice teams list`,
-		Args:    cobra.NoArgs,
+	var format string
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "Print the teams as a tree with their members, or as CSV or JSON",
+		Long: `Prints every team, each subteam under its parent, with its source (config:
+sluice.yaml, cli: sluice teams or the settings page) and its members, with
+the dates a membership starts and ends.
+
+--format json prints an array of teams, parents before their subteams:
+{"name", "parent" (null at the top level), "source", "members": [{"key",
+"name", "since", "until"}]}, dates as YYYY-MM-DD or null when open
+(since is the first day of a membership, until the first day after it).
+--format csv prints one row per membership (team, parent, source, key,
+name, since, until), and a team without members as one row with the member
+columns empty.`,
+		Example: `  sluice teams list
+  sluice teams list --format json`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			switch format {
+			case "table", "csv", "json":
+			default:
+				return fmt.Errorf("--format %q is not supported; use table, csv or json", format)
+			}
 			db, err := a.openDB(cmd.Context())
 			if err != nil {
 				return err
@@ -46,43 +67,130 @@ func (a *app) teamsListCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if len(teams) == 0 {
-				fmt.Fprintln(a.stdout, "no teams; add one with `sluice teams add NAME` or under teams: in sluice.yaml")
-				return nil
-			}
-			children := map[int64][]store.Team{}
-			ids := map[int64]bool{}
-			for _, t := range teams {
-				ids[t.ID] = true
-			}
-			for _, t := range teams {
-				p := t.ParentID
-				if !ids[p] {
-					p = 0
-				}
-				children[p] = append(children[p], t)
-			}
-			var print func(parent int64, depth int)
-			print = func(parent int64, depth int) {
-				for _, t := range children[parent] {
-					ind := strings.Repeat("  ", depth)
-					noun := "members"
-					if len(t.Members) == 1 {
-						noun = "member"
-					}
-					fmt.Fprintf(a.stdout, "%s%s (%s, %d %s)\n", ind, t.Name, t.Source, len(t.Members), noun)
-					for _, m := range t.Members {
-						fmt.Fprintf(a.stdout, "%s  - %s <%s>%s\n", ind, m.PersonName, m.PersonKey, period(m.Since, m.Until))
-					}
-					if depth < 100 {
-						print(t.ID, depth+1)
-					}
-				}
-			}
-			print(0, 0)
-			return nil
+			return writeTeams(a.stdout, teamTree(teams), format)
 		},
 	}
+	cmd.Flags().StringVar(&format, "format", "table", "table, csv or json")
+	return cmd
+}
+
+// treeTeam is a team in tree order, with its parent's name ("" at the top
+// level) and its depth.
+type treeTeam struct {
+	store.Team
+	Parent string
+	Depth  int
+}
+
+// teamTree orders teams depth first, each parent before its subteams and
+// siblings by name. A team whose parent is missing counts as top level.
+func teamTree(teams []store.Team) []treeTeam {
+	byID := map[int64]store.Team{}
+	for _, t := range teams {
+		byID[t.ID] = t
+	}
+	children := map[int64][]store.Team{}
+	for _, t := range teams { // ordered by name
+		p := t.ParentID
+		if _, ok := byID[p]; !ok {
+			p = 0
+		}
+		children[p] = append(children[p], t)
+	}
+	var out []treeTeam
+	var walk func(parent int64, depth int)
+	walk = func(parent int64, depth int) {
+		for _, t := range children[parent] {
+			out = append(out, treeTeam{Team: t, Parent: byID[t.ParentID].Name, Depth: depth})
+			if depth < 100 { // the store refuses cycles; this bounds a broken database
+				walk(t.ID, depth+1)
+			}
+		}
+	}
+	walk(0, 0)
+	return out
+}
+
+// teamJSON is one team of sluice teams list --format json.
+type teamJSON struct {
+	Name    string       `json:"name"`
+	Parent  *string      `json:"parent"`
+	Source  string       `json:"source"`
+	Members []memberJSON `json:"members"`
+}
+
+// memberJSON is one membership: dates as YYYY-MM-DD, null when open.
+type memberJSON struct {
+	Key   string  `json:"key"`
+	Name  string  `json:"name"`
+	Since *string `json:"since"`
+	Until *string `json:"until"`
+}
+
+// dayString is a membership bound as YYYY-MM-DD, nil when open.
+func dayString(d *int) *string {
+	if d == nil {
+		return nil
+	}
+	s := store.DayTime(*d).Format(time.DateOnly)
+	return &s
+}
+
+func writeTeams(out io.Writer, teams []treeTeam, format string) error {
+	switch format {
+	case "json":
+		rows := make([]teamJSON, 0, len(teams))
+		for _, t := range teams {
+			r := teamJSON{Name: t.Name, Source: t.Source, Members: make([]memberJSON, 0, len(t.Members))}
+			if t.Parent != "" {
+				r.Parent = &t.Parent
+			}
+			for _, m := range t.Members {
+				r.Members = append(r.Members, memberJSON{Key: m.PersonKey, Name: m.PersonName, Since: dayString(m.Since), Until: dayString(m.Until)})
+			}
+			rows = append(rows, r)
+		}
+		enc := json.NewEncoder(out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rows)
+	case "csv":
+		w := csv.NewWriter(out)
+		w.Write([]string{"team", "parent", "source", "key", "name", "since", "until"})
+		for _, t := range teams {
+			if len(t.Members) == 0 {
+				w.Write([]string{t.Name, t.Parent, t.Source, "", "", "", ""})
+			}
+			for _, m := range t.Members {
+				w.Write([]string{t.Name, t.Parent, t.Source, m.PersonKey, m.PersonName, dayText(m.Since), dayText(m.Until)})
+			}
+		}
+		w.Flush()
+		return w.Error()
+	}
+	if len(teams) == 0 {
+		_, err := fmt.Fprintln(out, "no teams; add one with `sluice teams add NAME` or under teams: in sluice.yaml")
+		return err
+	}
+	for _, t := range teams {
+		ind := strings.Repeat("  ", t.Depth)
+		noun := "members"
+		if len(t.Members) == 1 {
+			noun = "member"
+		}
+		fmt.Fprintf(out, "%s%s (%s, %d %s)\n", ind, t.Name, t.Source, len(t.Members), noun)
+		for _, m := range t.Members {
+			fmt.Fprintf(out, "%s  - %s <%s>%s\n", ind, m.PersonName, m.PersonKey, period(m.Since, m.Until))
+		}
+	}
+	return nil
+}
+
+// dayText is a membership bound as YYYY-MM-DD, "" when open.
+func dayText(d *int) string {
+	if s := dayString(d); s != nil {
+		return *s
+	}
+	return ""
 }
 
 // period renders a membership's dates: "" when open on both ends.
@@ -202,6 +310,69 @@ func (a *app) teamsRemoveCommand() *cobra.Command {
 			return nil
 		},
 	}
+}
+
+func (a *app) teamsMoveCommand() *cobra.Command {
+	var parent string
+	var top bool
+	cmd := &cobra.Command{
+		Use:   "move NAME (--parent PARENT | --top)",
+		Short: "Make a team a subteam of another, or a top-level team",
+		Long: `Moves team NAME, with its subteams and members, under PARENT (--parent),
+or to the top level (--top); give exactly one of the two. Its figures then
+count in PARENT's and PARENT's parents'. A team cannot move under itself or
+one of its own subteams. Teams defined in sluice.yaml cannot be moved here:
+edit sluice.yaml (a team made here may move under one of them).`,
+		Example: `  sluice teams move Storage --parent Platform
+  sluice teams move Storage --top`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if (parent != "") == top {
+				return errors.New("give exactly one of --parent PARENT (move the team under PARENT) or --top (make it a top-level team)")
+			}
+			ctx := cmd.Context()
+			db, err := a.openDB(ctx)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			t, err := teamByName(cmd, db, args[0])
+			if err != nil {
+				return err
+			}
+			if err := editable(t); err != nil {
+				return err
+			}
+			var pid int64
+			where := "to the top level"
+			if parent != "" {
+				p, err := teamByName(cmd, db, parent)
+				if err != nil {
+					return fmt.Errorf("--parent: %w", err)
+				}
+				pid, where = p.ID, fmt.Sprintf("under %q", p.Name)
+			}
+			if t.ParentID == pid {
+				already := "a top-level team"
+				if pid != 0 {
+					already = where
+				}
+				fmt.Fprintf(a.stdout, "team %q is already %s; nothing changed\n", t.Name, already)
+				return nil
+			}
+			if err := db.SetTeamParent(ctx, t.ID, pid); err != nil {
+				if errors.Is(err, store.ErrNotFound) {
+					return fmt.Errorf("move team %q: %w; it may have been removed meanwhile (sluice teams list)", t.Name, err)
+				}
+				return fmt.Errorf("cannot move team %q %s: %w", t.Name, where, err)
+			}
+			fmt.Fprintf(a.stdout, "team %q moved %s\n", t.Name, where)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&parent, "parent", "", "make it a subteam of this team")
+	cmd.Flags().BoolVar(&top, "top", false, "make it a top-level team")
+	return cmd
 }
 
 // parseDay parses a YYYY-MM-DD flag into days since 1970-01-01.

@@ -18,6 +18,7 @@ var migrations = []func(ctx context.Context, tx *sql.Tx, engine string) error{
 	schemaAggregate,
 	schemaUsers,
 	schemaGeneration,
+	schemaDismissedSuggestions,
 }
 
 // migrationLock keys the PostgreSQL advisory lock that serialises concurrent
@@ -321,4 +322,21 @@ CREATE TABLE api_tokens (
 	revoked_at BIGINT
 );
 CREATE INDEX api_tokens_user ON api_tokens (user_id)`)
+}
+
+// schemaDismissedSuggestions records the suggested merges (SuggestedMerges)
+// answered "not the same person" (DismissSuggestion): one row per pair of
+// identity keys (person_keys.key), key_a before key_b in byte order. Keys,
+// unlike people rows, outlive merges and splits, so a dismissal keeps
+// holding for the identities it was made for. Aggregates do not read it,
+// so it has no data-generation trigger.
+func schemaDismissedSuggestions(ctx context.Context, tx *sql.Tx, engine string) error {
+	return execSchema(ctx, tx, engine, `
+CREATE TABLE dismissed_suggestions (
+	id {{id}},
+	key_a TEXT NOT NULL,
+	key_b TEXT NOT NULL,
+	created_at BIGINT NOT NULL,
+	UNIQUE (key_a, key_b)
+)`)
 }

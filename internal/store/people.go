@@ -837,8 +837,17 @@ func NormalizeName(name string) string {
 // SuggestedMerges returns groups of two or more different people who are
 // not bots and whose names are equal after NormalizeName: likely one
 // person under several e-mails. Groups are ordered by name.
+//
+// Pairs dismissed with DismissSuggestion are left out: a person leaves its
+// group once dismissed against every other member, so a group goes when
+// all its pairs are dismissed. Someone new with the name brings it back,
+// with everyone they may be.
 func (db *DB) SuggestedMerges(ctx context.Context) ([][]Person, error) {
 	people, err := db.People(ctx)
+	if err != nil {
+		return nil, err
+	}
+	dismissed, err := db.dismissedPairs(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -856,11 +865,166 @@ func (db *DB) SuggestedMerges(ctx context.Context) ([][]Person, error) {
 	}
 	var out [][]Person
 	for _, n := range order {
-		if len(groups[n]) > 1 {
-			out = append(out, groups[n])
+		g := groups[n]
+		if len(g) > 1 && len(dismissed) > 0 {
+			var kept []Person
+			for i, p := range g {
+				for j, q := range g {
+					if i != j && !dismissed.between(p, q) {
+						kept = append(kept, p)
+						break
+					}
+				}
+			}
+			g = kept
+		}
+		if len(g) > 1 {
+			out = append(out, g)
 		}
 	}
 	return out, nil
+}
+
+// keyPair is a dismissed pair of identity keys, the smaller (byte order)
+// first.
+type keyPair [2]string
+
+func pairOf(a, b string) keyPair {
+	if b < a {
+		a, b = b, a
+	}
+	return keyPair{a, b}
+}
+
+// dismissals is the set of dismissed key pairs.
+type dismissals map[keyPair]bool
+
+// between reports whether p and q were dismissed as one person: some key of
+// p was dismissed against some key of q. Dismissing p and q stored every
+// such pair; one is enough, so that a key merged in later, or one left
+// after a split, stays dismissed against the other person.
+func (d dismissals) between(p, q Person) bool {
+	for _, a := range ownAndMappedKeys(p) {
+		for _, b := range ownAndMappedKeys(q) {
+			if d[pairOf(a, b)] {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// ownAndMappedKeys are p's own key (which a split may have left without a
+// mapping) and the keys mapped to it.
+func ownAndMappedKeys(p Person) []string {
+	ks := make([]string, 0, len(p.Keys)+1)
+	ks = append(ks, p.Key)
+	for _, k := range p.Keys {
+		if k.Key != p.Key {
+			ks = append(ks, k.Key)
+		}
+	}
+	return ks
+}
+
+func (db *DB) dismissedPairs(ctx context.Context) (dismissals, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT key_a, key_b FROM dismissed_suggestions`)
+	if err != nil {
+		return nil, fmt.Errorf("read dismissed suggestions: %w", err)
+	}
+	defer rows.Close()
+	d := dismissals{}
+	for rows.Next() {
+		var a, b string
+		if err := rows.Scan(&a, &b); err != nil {
+			return nil, fmt.Errorf("read dismissed suggestions: %w", err)
+		}
+		d[pairOf(a, b)] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read dismissed suggestions: %w", err)
+	}
+	return d, nil
+}
+
+// DismissSuggestion records that the people with personKeys (their keys or
+// any key mapped to them; at least two different people) are not one
+// person, so that SuggestedMerges no longer suggests merging them. It
+// stores every pair of their keys, one from each person: the dismissal
+// follows the identities through later merges and splits (a key merged
+// into one of them is dismissed through the person's other keys; each part
+// of a split keeps its keys' dismissals). It does not stop a merge made
+// on purpose; splitting such a merge again brings the dismissal back.
+func (db *DB) DismissSuggestion(ctx context.Context, personKeys ...string) error {
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		var ids []int64
+		keys := map[int64][]string{}
+		for _, ref := range personKeys {
+			key := strings.ToLower(strings.TrimSpace(ref))
+			var id int64
+			err := tx.QueryRowContext(ctx, `SELECT person_id FROM person_keys WHERE key = $1`, key).Scan(&id)
+			if errors.Is(err, sql.ErrNoRows) {
+				err = tx.QueryRowContext(ctx, `SELECT id FROM people WHERE key = $1`, key).Scan(&id)
+			}
+			if errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("person key %q: %w; list keys with `sluice people list --all`", key, ErrNotFound)
+			}
+			if err != nil {
+				return fmt.Errorf("dismiss suggestion: %w", err)
+			}
+			if _, seen := keys[id]; seen {
+				continue
+			}
+			ks, err := keysOf(ctx, tx, id)
+			if err != nil {
+				return fmt.Errorf("dismiss suggestion: %w", err)
+			}
+			ids, keys[id] = append(ids, id), ks
+		}
+		switch {
+		case len(personKeys) < 2:
+			return errors.New("name two or more people to dismiss as not one person")
+		case len(ids) < 2:
+			return fmt.Errorf("%s are all one person; name two or more different people", strings.Join(personKeys, ", "))
+		}
+		now := time.Now().Unix()
+		for i, p := range ids {
+			for _, q := range ids[i+1:] {
+				for _, a := range keys[p] {
+					for _, b := range keys[q] {
+						k := pairOf(a, b)
+						if _, err := tx.ExecContext(ctx, `INSERT INTO dismissed_suggestions (key_a, key_b, created_at) VALUES ($1, $2, $3)
+							ON CONFLICT (key_a, key_b) DO NOTHING`, k[0], k[1], now); err != nil {
+							return fmt.Errorf("dismiss suggestion: %w", err)
+						}
+					}
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// keysOf returns person id's own key and the keys mapped to it.
+func keysOf(ctx context.Context, tx *sql.Tx, id int64) ([]string, error) {
+	var own string
+	if err := tx.QueryRowContext(ctx, `SELECT key FROM people WHERE id = $1`, id).Scan(&own); err != nil {
+		return nil, err
+	}
+	ks := []string{own}
+	rows, err := tx.QueryContext(ctx, `SELECT key FROM person_keys WHERE person_id = $1 AND key <> $2 ORDER BY key`, id, own)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return nil, err
+		}
+		ks = append(ks, k)
+	}
+	return ks, rows.Err()
 }
 
 // IdentityPersonKeys maps every identity key (PersonKey: a lowercased

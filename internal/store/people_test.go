@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -195,6 +196,123 @@ func TestSuggestedMerges(t *testing.T) {
 		}
 		if len(groups) != 1 || len(groups[0]) != 2 || groups[0][0].Key != "ann@b.example" && groups[0][0].Key != "ann@a.example" {
 			t.Fatalf("groups = %+v", groups)
+		}
+	})
+}
+
+// TestDismissSuggestion checks that dismissed pairs leave the suggested
+// merges, a group only once all its pairs are dismissed, and that a
+// dismissal holds through a merge and a split of the people it names.
+func TestDismissSuggestion(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		authored(t, db,
+			[2]string{"Ann Lee", "ann@a.example"},
+			[2]string{"Ann Lee", "ann@b.example"},
+			[2]string{"ann  lee", "ann@c.example"},
+			[2]string{"Cy Diaz", "cy@a.example"},
+			[2]string{"Cy Diaz", "cy@b.example"},
+		)
+		// suggested renders the groups as "key key; key key", keys sorted.
+		suggested := func() string {
+			t.Helper()
+			groups, err := db.SuggestedMerges(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var gs []string
+			for _, g := range groups {
+				var ks []string
+				for _, p := range g {
+					ks = append(ks, p.Key)
+				}
+				slices.Sort(ks)
+				gs = append(gs, strings.Join(ks, " "))
+			}
+			return strings.Join(gs, "; ")
+		}
+		dismiss := func(keys ...string) {
+			t.Helper()
+			if err := db.DismissSuggestion(ctx, keys...); err != nil {
+				t.Fatalf("DismissSuggestion(%v): %v", keys, err)
+			}
+		}
+		const all = "ann@a.example ann@b.example ann@c.example; cy@a.example cy@b.example"
+		if got := suggested(); got != all {
+			t.Fatalf("before any dismissal: %q, want %q", got, all)
+		}
+		// a is still maybe c, and b maybe c: the group stays whole.
+		dismiss("ann@a.example", "ann@b.example")
+		if got := suggested(); got != all {
+			t.Errorf("after dismissing a-b: %q, want %q", got, all)
+		}
+		dismiss("ann@b.example", "ann@a.example") // again, either order: no error
+		// a is dismissed against everyone: it leaves the group.
+		dismiss("ANN@a.example", "ann@c.example")
+		if got, want := suggested(), "ann@b.example ann@c.example; cy@a.example cy@b.example"; got != want {
+			t.Errorf("after dismissing a-c: %q, want %q", got, want)
+		}
+		dismiss("ann@b.example", "ann@c.example")
+		if got, want := suggested(), "cy@a.example cy@b.example"; got != want {
+			t.Errorf("after dismissing b-c: %q, want %q", got, want)
+		}
+
+		// Merged anyway, then split again: the dismissal is back in force.
+		b, c := find(t, db, "ann@b.example"), find(t, db, "ann@c.example")
+		if err := db.MergePeople(ctx, b.ID, []int64{c.ID}, store.SourceCLI); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := suggested(), "cy@a.example cy@b.example"; got != want {
+			t.Errorf("after merging c into b: %q, want %q", got, want)
+		}
+		if _, err := db.SplitPersonKey(ctx, "ann@c.example", store.SourceCLI); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := suggested(), "cy@a.example cy@b.example"; got != want {
+			t.Errorf("after splitting c off again: %q, want %q", got, want)
+		}
+
+		// A key merged into a dismissed person is dismissed with it; a
+		// newcomer with the name brings the group back.
+		authored(t, db, [2]string{"A. Lee", "lee@a.example"})
+		a, lee := find(t, db, "ann@a.example"), find(t, db, "lee@a.example")
+		if err := db.MergePeople(ctx, lee.ID, []int64{a.ID}, store.SourceCLI); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.SetPersonName(ctx, lee.ID, "Ann Lee"); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := suggested(), "cy@a.example cy@b.example"; got != want {
+			t.Errorf("after merging a into lee@a.example, also named Ann Lee: %q, want %q", got, want)
+		}
+		authored(t, db, [2]string{"Ann Lee", "ann@d.example"})
+		want := "ann@b.example ann@c.example ann@d.example lee@a.example; cy@a.example cy@b.example"
+		if got := suggested(); got != want {
+			t.Errorf("with a newcomer: %q, want %q", got, want)
+		}
+		dismiss("ann@d.example", "ann@b.example", "ann@c.example", "lee@a.example")
+		if got, want := suggested(), "cy@a.example cy@b.example"; got != want {
+			t.Errorf("after dismissing the newcomer: %q, want %q", got, want)
+		}
+
+		for _, c := range []struct {
+			keys []string
+			want string
+		}{
+			{[]string{"cy@a.example"}, "two or more"},
+			{[]string{"cy@a.example", "CY@a.example"}, "all one person"},
+			{[]string{"cy@a.example", "nobody@example.com"}, "not found"},
+		} {
+			err := db.DismissSuggestion(ctx, c.keys...)
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("DismissSuggestion(%v) = %v, want an error containing %q", c.keys, err, c.want)
+			}
+		}
+		if _, err := db.PersonIDByKey(ctx, "nobody@example.com"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("a refused dismissal created a person: %v", err)
+		}
+		if got, want := suggested(), "cy@a.example cy@b.example"; got != want {
+			t.Errorf("after refused dismissals: %q, want %q", got, want)
 		}
 	})
 }

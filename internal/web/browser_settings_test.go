@@ -1,16 +1,20 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/sluicehq/sluice/internal/store"
 )
 
-// TestBrowserSettingsAndSources drives a real browser: an admin merges
-// two people on the settings page and the People page shows them as one;
+// TestBrowserSettingsAndSources drives a real browser: an admin dismisses
+// a suggested merge and merges two people on the settings page, and the
+// People page shows them as one;
 // the admin sees "Sync now" on the sources page and creates an API token
 // on the account page, which shows it once; a viewer is refused the
 // settings and sees the sources' state without the button; after logging
@@ -18,6 +22,10 @@ import (
 func TestBrowserSettingsAndSources(t *testing.T) {
 	browser := findChromium(t)
 	e, fs := sourcesEnv(t)
+	// Another Alice Example: a suggested merge.
+	if _, err := e.db.EnsurePersonKey(context.Background(), "alice@old.example.com", "Alice Example", store.SourceAuto); err != nil {
+		t.Fatal(err)
+	}
 	ctx := browserTab(t, browser, 40*time.Second)
 	text := func(sel string) string {
 		t.Helper()
@@ -57,6 +65,29 @@ func TestBrowserSettingsAndSources(t *testing.T) {
 	}
 	if loc := location(); loc != e.ts.URL+"/settings/people" {
 		t.Errorf("after login at %s, want /settings/people", loc)
+	}
+	// Not the same person: the suggestion goes.
+	if err := chromedp.Do(ctx,
+		chromedp.Click(`#suggestions li[data-into="alice@example.com"] button.dismiss-suggestion`),
+		chromedp.WaitVisible(chromedp.ID("flash-message")),
+	); err != nil {
+		t.Fatalf("dismiss the suggestion: %v", err)
+	}
+	if got := text("#flash-message"); got != "Alice Example (alice@example.com), Alice Example (alice@old.example.com) are not suggested as one person any more." {
+		t.Errorf("flash after dismissing: %q", got)
+	}
+	if n := count(`#suggestions`); n != 0 {
+		t.Error("the dismissed suggestion is still shown")
+	}
+	// Load the page again, so that the next wait is for the next flash.
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(e.ts.URL+"/settings/people"),
+		chromedp.WaitVisible(chromedp.ID("settings-people")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(`#flash-message`); n != 0 {
+		t.Error("the flash is shown a second time")
 	}
 	// Tick Alice and Carol, merge.
 	if err := chromedp.Do(ctx,

@@ -101,11 +101,14 @@ type settingsPerson struct {
 }
 
 // suggestion is a suggested merge: people with one name. Into is who the
-// others would be merged into.
+// others would be merged into. Keys are the keys of everyone in the group,
+// Into and Others and those sluice.yaml keeps from being merged away, whom
+// "Not the same person" dismisses together.
 type suggestion struct {
 	Name   string
 	Into   settingsPerson
 	Others []settingsPerson
+	Keys   []string
 }
 
 // flagButton is the data of the flag-button template.
@@ -436,6 +439,9 @@ func (h *handler) loadSettingsPeople(ctx context.Context, data *settingsData) er
 			return members[i].Commits > members[j].Commits
 		})
 		s := suggestion{Name: g[0].Name, Into: members[0]}
+		for _, m := range members {
+			s.Keys = append(s.Keys, m.Key)
+		}
 		for _, m := range members[1:] {
 			if m.Config { // cannot be merged away
 				continue
@@ -462,15 +468,55 @@ func (h *handler) personByKey(ctx context.Context, ref string) (store.Person, er
 	return p, err
 }
 
+// mergePeople answers a merge: the merge form, or either button of a
+// suggested merge, whose action is "merge" (or none) or "dismiss" (not the
+// same person).
 func (h *handler) mergePeople(w http.ResponseWriter, r *http.Request) {
-	f, err := h.doMergePeople(r)
+	var f flash
+	err := form(r)
+	if err == nil {
+		switch action := r.PostForm.Get("action"); action {
+		case "", "merge":
+			f, err = h.doMergePeople(r)
+		case "dismiss":
+			f, err = h.doDismissSuggestion(r)
+		default:
+			err = badRequest("Action %q is unknown; use merge or dismiss.", action)
+		}
+	}
 	h.settingsDone(w, r, tabPeople, err, f)
 }
 
-func (h *handler) doMergePeople(r *http.Request) (flash, error) {
-	if err := form(r); err != nil {
+// doDismissSuggestion records that the people of the form's person fields
+// are not one person, so that they are no longer suggested as one.
+func (h *handler) doDismissSuggestion(r *http.Request) (flash, error) {
+	ctx := r.Context()
+	var keys, names []string
+	seen := map[int64]bool{}
+	for _, ref := range r.PostForm["person"] {
+		p, err := h.personByKey(ctx, ref)
+		if err != nil {
+			return flash{}, err
+		}
+		if !seen[p.ID] {
+			seen[p.ID] = true
+			keys = append(keys, p.Key)
+			names = append(names, fmt.Sprintf("%s (%s)", p.Name, p.Key))
+		}
+	}
+	if len(keys) < 2 {
+		return flash{}, badRequest("Name two or more different people who are not the same person.")
+	}
+	if err := h.db.DismissSuggestion(ctx, keys...); errors.Is(err, store.ErrNotFound) {
+		return flash{}, notFound("One of them no longer exists (merged or split meanwhile); look at the suggestions again.")
+	} else if err != nil {
 		return flash{}, err
 	}
+	return flash{Message: fmt.Sprintf("%s are not suggested as one person any more.", strings.Join(names, ", ")),
+		Note: "Merging them by hand below still works."}, nil
+}
+
+func (h *handler) doMergePeople(r *http.Request) (flash, error) {
 	ctx := r.Context()
 	refs := r.PostForm["person"]
 	intoRef := r.PostForm.Get("into")

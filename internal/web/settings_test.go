@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -81,6 +82,7 @@ var settingsPosts = []struct {
 	{"/settings/users/role", url.Values{"name": {viewerUser}, "role": {"admin"}}},
 	{"/settings/users/delete", url.Values{"name": {viewerUser}}},
 	{"/settings/people/merge", url.Values{"person": {"alice@example.com", "carol@example.com"}}},
+	{"/settings/people/merge", url.Values{"person": {"alice@example.com", "carol@example.com"}, "action": {"dismiss"}}},
 	{"/settings/people/split", url.Values{"key": {"alice@example.com"}}},
 	{"/settings/people/flags", url.Values{"person": {"carol@example.com"}, "action": {"exclude"}}},
 	{"/settings/teams", url.Values{"name": {"Platform"}}},
@@ -460,3 +462,138 @@ func TestSettingsTeams(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// dismissForm returns the fields of the "Not the same person" form of the
+// suggestion merging into into, or nil when there is no such suggestion.
+func dismissForm(t *testing.T, body, into string) url.Values {
+	t.Helper()
+	i := strings.Index(body, `<li data-into="`+into+`">`)
+	if i < 0 {
+		return nil
+	}
+	li := body[i:]
+	li = li[:strings.Index(li, "</li>")]
+	j := strings.Index(li, `class="dismiss-suggestion"`)
+	if j < 0 {
+		t.Fatalf("the suggestion into %s has no dismiss button: %s", into, li)
+	}
+	f := li[strings.LastIndex(li[:j], "<form"):j]
+	v := url.Values{}
+	for _, m := range regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`).FindAllStringSubmatch(f, -1) {
+		v.Add(m[1], m[2])
+	}
+	return v
+}
+
+// TestSettingsDismissSuggestion: "Not the same person" dismisses one
+// suggested merge — the whole group, with those sluice.yaml keeps off the
+// merge button — and leaves the others; only an admin with the session's
+// CSRF token may.
+func TestSettingsDismissSuggestion(t *testing.T) {
+	e, c, token := settingsEnv(t)
+	ctx := context.Background()
+	for _, p := range []struct{ key, name, source string }{
+		{"alice@old.example.com", "Alice Example", store.SourceAuto},
+		{"carol@old.example.com", "Carol Chen", store.SourceAuto},
+		{"ann@corp.example.com", "Ann Config", store.SourceConfig},
+		{"ann@home.example.com", "Ann Config", store.SourceConfig},
+		{"ann.c@example.com", "Ann Config", store.SourceAuto},
+	} {
+		if _, err := e.db.EnsurePersonKey(ctx, p.key, p.name, p.source); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// groups lists the store's suggested merges by their people's keys.
+	groups := func() []string {
+		t.Helper()
+		gs, err := e.db.SuggestedMerges(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, g := range gs {
+			var ks []string
+			for _, p := range g {
+				ks = append(ks, p.Key)
+			}
+			out = append(out, strings.Join(ks, " "))
+		}
+		return out
+	}
+	before := groups()
+	if len(before) != 3 {
+		t.Fatalf("suggested merges before: %q, want Alice's, Ann's and Carol's", before)
+	}
+
+	body := getBody(t, e, c, "/settings/people")
+	alice := dismissForm(t, body, "alice@example.com")
+	if want := (url.Values{"csrf_token": {token}, "action": {"dismiss"}, "person": {"alice@example.com", "alice@old.example.com"}}); !reflect.DeepEqual(alice, want) {
+		t.Errorf("Alice's dismiss form: %v, want %v", alice, want)
+	}
+	ann := dismissForm(t, body, "ann@corp.example.com")
+	if got, want := ann["person"], []string{"ann@corp.example.com", "ann@home.example.com", "ann.c@example.com"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("Ann's dismiss form names %v, want %v (everyone with the name, the configured too)", got, want)
+	}
+
+	// Refused: without the token, and as a viewer.
+	form := url.Values{"action": alice["action"], "person": alice["person"]}
+	req, _ := http.NewRequest("POST", e.ts.URL+"/settings/people/merge", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", e.ts.URL)
+	if resp, body := e.do(t, c, req); resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "Form expired") {
+		t.Errorf("dismiss without the CSRF token: %d, want 403 Form expired", resp.StatusCode)
+	}
+	viewer := e.client(t)
+	e.loginAs(t, viewer, viewerUser, viewerPassword)
+	if st, body := e.submit(t, viewer, "/settings/people/merge", e.csrfToken(t, viewer), form); st != http.StatusForbidden || !strings.Contains(body, "Admins only") {
+		t.Errorf("dismiss as a viewer: %d, want 403 Admins only", st)
+	}
+	if got := groups(); !reflect.DeepEqual(got, before) {
+		t.Errorf("refused dismissals changed the suggestions: %q, want %q", got, before)
+	}
+
+	// Alice's: gone, with a message; the others stay.
+	st, body := e.submit(t, c, "/settings/people/merge", token, alice)
+	if want := "Alice Example (alice@example.com), Alice Example (alice@old.example.com) are not suggested as one person any more."; st != http.StatusSeeOther || flashText(body) != want {
+		t.Errorf("dismiss Alice's suggestion: %d %q, want %q", st, flashText(body), want)
+	}
+	if dismissForm(t, body, "alice@example.com") != nil {
+		t.Error("the dismissed suggestion is still on the page")
+	}
+	if dismissForm(t, body, "carol@example.com") == nil || dismissForm(t, body, "ann@corp.example.com") == nil {
+		t.Error("dismissing Alice's suggestion took others off the page")
+	}
+	if got := groups(); len(got) != 2 || strings.Contains(strings.Join(got, ";"), "alice") {
+		t.Errorf("suggested merges after dismissing Alice's: %q", got)
+	}
+	// Ann's: the configured pair, which the merge button leaves out, goes too.
+	st, body = e.submit(t, c, "/settings/people/merge", token, ann)
+	if st != http.StatusSeeOther || !strings.Contains(flashText(body), "are not suggested as one person any more") {
+		t.Errorf("dismiss Ann's suggestion: %d %q", st, flashText(body))
+	}
+	if got, want := groups(), []string{"carol@example.com carol@old.example.com"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("suggested merges after dismissing Ann's: %q, want %q", got, want)
+	}
+	if dismissForm(t, body, "carol@example.com") == nil {
+		t.Error("Carol's suggestion left the page")
+	}
+
+	for _, tc := range []struct {
+		form   url.Values
+		status int
+		want   string
+	}{
+		{url.Values{"action": {"dismiss"}, "person": {"carol@example.com"}}, http.StatusBadRequest, "two or more different people"},
+		{url.Values{"action": {"dismiss"}, "person": {"carol@example.com", "CAROL@example.com"}}, http.StatusBadRequest, "two or more different people"},
+		{url.Values{"action": {"dismiss"}, "person": {"carol@example.com", "nobody@example.com"}}, http.StatusNotFound, "no person"},
+		{url.Values{"action": {"forget"}, "person": {"carol@example.com", "carol@old.example.com"}}, http.StatusBadRequest, "use merge or dismiss"},
+	} {
+		st, body := e.submit(t, c, "/settings/people/merge", token, tc.form)
+		if st != tc.status || !strings.Contains(settingsErrorText(body), tc.want) {
+			t.Errorf("post %v: %d %q, want %d %q", tc.form, st, settingsErrorText(body), tc.status, tc.want)
+		}
+	}
+	if got, want := groups(), []string{"carol@example.com carol@old.example.com"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("refused posts changed the suggestions: %q, want %q", got, want)
+	}
+}
