@@ -199,6 +199,7 @@ func (h *handler) routes() http.Handler {
 		"POST /settings/tokens/revoke":        h.revokeAnyToken,
 		"GET /settings/people":                h.settingsPeoplePage,
 		"POST /settings/people/merge":         h.mergePeople,
+		"POST /settings/people/dismiss":       h.dismissSuggestion,
 		"POST /settings/people/split":         h.splitPerson,
 		"POST /settings/people/flags":         h.setPersonFlags,
 		"GET /settings/teams":                 h.settingsTeamsPage,

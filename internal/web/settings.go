@@ -468,21 +468,22 @@ func (h *handler) personByKey(ctx context.Context, ref string) (store.Person, er
 	return p, err
 }
 
-// mergePeople answers a merge: the merge form, or either button of a
-// suggested merge, whose action is "merge" (or none) or "dismiss" (not the
-// same person).
+// mergePeople answers the merge form and a suggested merge's merge button.
 func (h *handler) mergePeople(w http.ResponseWriter, r *http.Request) {
 	var f flash
 	err := form(r)
 	if err == nil {
-		switch action := r.PostForm.Get("action"); action {
-		case "", "merge":
-			f, err = h.doMergePeople(r)
-		case "dismiss":
-			f, err = h.doDismissSuggestion(r)
-		default:
-			err = badRequest("Action %q is unknown; use merge or dismiss.", action)
-		}
+		f, err = h.doMergePeople(r)
+	}
+	h.settingsDone(w, r, tabPeople, err, f)
+}
+
+// dismissSuggestion answers a suggested merge's "Not the same person".
+func (h *handler) dismissSuggestion(w http.ResponseWriter, r *http.Request) {
+	var f flash
+	err := form(r)
+	if err == nil {
+		f, err = h.doDismissSuggestion(r)
 	}
 	h.settingsDone(w, r, tabPeople, err, f)
 }

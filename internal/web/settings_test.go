@@ -82,7 +82,7 @@ var settingsPosts = []struct {
 	{"/settings/users/role", url.Values{"name": {viewerUser}, "role": {"admin"}}},
 	{"/settings/users/delete", url.Values{"name": {viewerUser}}},
 	{"/settings/people/merge", url.Values{"person": {"alice@example.com", "carol@example.com"}}},
-	{"/settings/people/merge", url.Values{"person": {"alice@example.com", "carol@example.com"}, "action": {"dismiss"}}},
+	{"/settings/people/dismiss", url.Values{"person": {"alice@example.com", "carol@example.com"}}},
 	{"/settings/people/split", url.Values{"key": {"alice@example.com"}}},
 	{"/settings/people/flags", url.Values{"person": {"carol@example.com"}, "action": {"exclude"}}},
 	{"/settings/teams", url.Values{"name": {"Platform"}}},
@@ -478,6 +478,9 @@ func dismissForm(t *testing.T, body, into string) url.Values {
 		t.Fatalf("the suggestion into %s has no dismiss button: %s", into, li)
 	}
 	f := li[strings.LastIndex(li[:j], "<form"):j]
+	if !strings.Contains(f, `action="/settings/people/dismiss"`) {
+		t.Errorf("the dismiss button of the suggestion into %s posts elsewhere: %s", into, f)
+	}
 	v := url.Values{}
 	for _, m := range regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`).FindAllStringSubmatch(f, -1) {
 		v.Add(m[1], m[2])
@@ -527,7 +530,7 @@ func TestSettingsDismissSuggestion(t *testing.T) {
 
 	body := getBody(t, e, c, "/settings/people")
 	alice := dismissForm(t, body, "alice@example.com")
-	if want := (url.Values{"csrf_token": {token}, "action": {"dismiss"}, "person": {"alice@example.com", "alice@old.example.com"}}); !reflect.DeepEqual(alice, want) {
+	if want := (url.Values{"csrf_token": {token}, "person": {"alice@example.com", "alice@old.example.com"}}); !reflect.DeepEqual(alice, want) {
 		t.Errorf("Alice's dismiss form: %v, want %v", alice, want)
 	}
 	ann := dismissForm(t, body, "ann@corp.example.com")
@@ -553,7 +556,7 @@ func TestSettingsDismissSuggestion(t *testing.T) {
 	}
 
 	// Alice's: gone, with a message; the others stay.
-	st, body := e.submit(t, c, "/settings/people/merge", token, alice)
+	st, body := e.submit(t, c, "/settings/people/dismiss", token, alice)
 	if want := "Alice Example (alice@example.com), Alice Example (alice@old.example.com) are not suggested as one person any more."; st != http.StatusSeeOther || flashText(body) != want {
 		t.Errorf("dismiss Alice's suggestion: %d %q, want %q", st, flashText(body), want)
 	}
@@ -567,7 +570,7 @@ func TestSettingsDismissSuggestion(t *testing.T) {
 		t.Errorf("suggested merges after dismissing Alice's: %q", got)
 	}
 	// Ann's: the configured pair, which the merge button leaves out, goes too.
-	st, body = e.submit(t, c, "/settings/people/merge", token, ann)
+	st, body = e.submit(t, c, "/settings/people/dismiss", token, ann)
 	if st != http.StatusSeeOther || !strings.Contains(flashText(body), "are not suggested as one person any more") {
 		t.Errorf("dismiss Ann's suggestion: %d %q", st, flashText(body))
 	}
@@ -583,12 +586,11 @@ func TestSettingsDismissSuggestion(t *testing.T) {
 		status int
 		want   string
 	}{
-		{url.Values{"action": {"dismiss"}, "person": {"carol@example.com"}}, http.StatusBadRequest, "two or more different people"},
-		{url.Values{"action": {"dismiss"}, "person": {"carol@example.com", "CAROL@example.com"}}, http.StatusBadRequest, "two or more different people"},
-		{url.Values{"action": {"dismiss"}, "person": {"carol@example.com", "nobody@example.com"}}, http.StatusNotFound, "no person"},
-		{url.Values{"action": {"forget"}, "person": {"carol@example.com", "carol@old.example.com"}}, http.StatusBadRequest, "use merge or dismiss"},
+		{url.Values{"person": {"carol@example.com"}}, http.StatusBadRequest, "two or more different people"},
+		{url.Values{"person": {"carol@example.com", "CAROL@example.com"}}, http.StatusBadRequest, "two or more different people"},
+		{url.Values{"person": {"carol@example.com", "nobody@example.com"}}, http.StatusNotFound, "no person"},
 	} {
-		st, body := e.submit(t, c, "/settings/people/merge", token, tc.form)
+		st, body := e.submit(t, c, "/settings/people/dismiss", token, tc.form)
 		if st != tc.status || !strings.Contains(settingsErrorText(body), tc.want) {
 			t.Errorf("post %v: %d %q, want %d %q", tc.form, st, settingsErrorText(body), tc.status, tc.want)
 		}
