@@ -137,6 +137,9 @@ func (db *DB) bucketExpr(iv Interval, day string) (string, error) {
 // With EnableCache, answers come from the cache while the data generation
 // stays the same.
 func (db *DB) Aggregate(ctx context.Context, q AggregateQuery) ([]AggregateRow, error) {
+	if q.By == "" {
+		q.By = GroupPerson // before the cache key, so both spellings share one answer
+	}
 	rows, err := cached(ctx, db, q.key(), func(ctx context.Context) ([]AggregateRow, int64, error) {
 		rows, err := db.aggregate(ctx, q)
 		return rows, aggregateSize(rows), err
@@ -157,9 +160,6 @@ func (db *DB) Aggregate(ctx context.Context, q AggregateQuery) ([]AggregateRow, 
 // weekly buckets, the SQL join measured as fast or faster: it reads only
 // the members' commits.)
 func (db *DB) aggregate(ctx context.Context, q AggregateQuery) ([]AggregateRow, error) {
-	if q.By == "" {
-		q.By = GroupPerson
-	}
 	switch q.By {
 	case GroupPerson, GroupRepo, GroupOrg, GroupTeam:
 	default:
@@ -194,10 +194,10 @@ func (db *DB) aggregate(ctx context.Context, q AggregateQuery) ([]AggregateRow, 
 		return db.aggregateSQL(ctx, q, spans)
 	}
 	var partial []span
-	always := map[int64][]int64{} // person → the roots they belong to for all time
+	always := map[int64][]span{} // person → their memberships for all time
 	for _, sp := range spans {
 		if sp.lo == dayMin && sp.hi == dayMax {
-			always[sp.person] = append(always[sp.person], sp.root)
+			always[sp.person] = append(always[sp.person], sp)
 		} else {
 			partial = append(partial, sp)
 		}
@@ -217,14 +217,6 @@ func (db *DB) aggregate(ctx context.Context, q AggregateQuery) ([]AggregateRow, 
 		a.Totals = a.Totals.plus(r.Totals)
 	}
 	if len(always) > 0 {
-		teams, err := db.Teams(ctx)
-		if err != nil {
-			return nil, err
-		}
-		names := make(map[int64]string, len(teams))
-		for _, t := range teams {
-			names[t.ID] = t.Name
-		}
 		base := q
 		base.TeamID, base.By = 0, GroupPerson
 		rows, err := db.Aggregate(ctx, base)
@@ -232,8 +224,8 @@ func (db *DB) aggregate(ctx context.Context, q AggregateQuery) ([]AggregateRow, 
 			return nil, err
 		}
 		for _, r := range rows {
-			for _, root := range always[r.ID] {
-				r.ID, r.Key, r.Name = root, names[root], names[root]
+			for _, sp := range always[r.ID] {
+				r.ID, r.Key, r.Name = sp.root, sp.rootName, sp.rootName
 				add(r)
 			}
 		}
@@ -429,11 +421,12 @@ func (db *DB) aggregateSQL(ctx context.Context, q AggregateQuery, spans []span) 
 	return out, nil
 }
 
-// span is a person's merged membership of a team (root), sub-teams
-// included: author days [lo, hi).
+// span is a person's merged membership of a team (root, named rootName),
+// sub-teams included: author days [lo, hi).
 type span struct {
 	root, person int64
 	lo, hi       int64
+	rootName     string
 }
 
 // Open ends of a membership, as days.
@@ -516,10 +509,10 @@ func (db *DB) teamSpans(ctx context.Context, all bool, team int64) ([]span, erro
 					cur[1] = max(cur[1], p[1])
 					continue
 				}
-				spans = append(spans, span{root, person, cur[0], cur[1]})
+				spans = append(spans, span{root, person, cur[0], cur[1], byID[root].Name})
 				cur = p
 			}
-			spans = append(spans, span{root, person, cur[0], cur[1]})
+			spans = append(spans, span{root, person, cur[0], cur[1], byID[root].Name})
 		}
 	}
 	return spans, nil

@@ -36,7 +36,6 @@ type cacheEntry struct {
 type flight struct {
 	done chan struct{}
 	val  any
-	size int64
 	err  error
 }
 
@@ -138,7 +137,7 @@ func cached[T any](ctx context.Context, db *DB, key string, compute func(context
 	c.mu.Unlock()
 
 	v, size, err := compute(context.WithoutCancel(ctx))
-	f.val, f.size, f.err = v, size, err
+	f.val, f.err = v, err
 	close(f.done)
 
 	c.mu.Lock()

@@ -53,10 +53,6 @@ func (db *DB) collectSHAs(ctx context.Context, q string, args []any, into map[st
 
 // CountCommits returns the number of stored commits of a repository.
 func (db *DB) CountCommits(ctx context.Context, repoID int64) (int64, error) {
-	if db.cache != nil {
-		counts, err := db.commitCounts(ctx)
-		return counts[repoID], err
-	}
 	var n int64
 	if err := db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM commits WHERE repository_id = $1`, repoID).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count commits of repository %d: %w", repoID, err)
@@ -68,13 +64,7 @@ func (db *DB) CountCommits(ctx context.Context, repoID int64) (int64, error) {
 // every repository that has any, by repository id. With EnableCache the
 // answer is cached.
 func (db *DB) CommitCounts(ctx context.Context) (map[int64]int64, error) {
-	counts, err := db.commitCounts(ctx)
-	return maps.Clone(counts), err
-}
-
-// commitCounts is CommitCounts without the copy.
-func (db *DB) commitCounts(ctx context.Context) (map[int64]int64, error) {
-	return cached(ctx, db, "commit-counts", func(ctx context.Context) (map[int64]int64, int64, error) {
+	counts, err := cached(ctx, db, "commit-counts", func(ctx context.Context) (map[int64]int64, int64, error) {
 		rows, err := db.r.QueryContext(ctx, `SELECT repository_id, COUNT(*) FROM commits GROUP BY repository_id`)
 		if err != nil {
 			return nil, 0, fmt.Errorf("count commits: %w", err)
@@ -93,6 +83,7 @@ func (db *DB) commitCounts(ctx context.Context) (map[int64]int64, error) {
 		}
 		return counts, int64(len(counts)) * 48, nil
 	})
+	return maps.Clone(counts), err
 }
 
 // CommitFiles returns the stored numstat entries of one commit in git's

@@ -100,26 +100,24 @@ func rfc3339(t time.Time) string {
 	return t.UTC().Format(time.RFC3339)
 }
 
-// syncStatus reads r's sync status from the store; live is what the
-// Syncer knows of r (nil: nothing, or no Syncer).
-func (h *handler) syncStatus(ctx context.Context, r store.Repository, live *SyncState) (syncStatus, error) {
+// syncStatus reads r's sync status from the store; stored is r's number
+// of stored commits, live what the Syncer knows of r (nil: nothing, or no
+// Syncer).
+func (h *handler) syncStatus(ctx context.Context, r store.Repository, stored int64, live *SyncState) (syncStatus, error) {
 	s := syncStatus{LastSynced: rfc3339(r.LastSyncedAt)}
-	n, err := h.db.CountCommits(ctx, r.ID)
-	if err != nil {
-		return s, err
-	}
 	cp, err := h.db.Checkpoint(ctx, r.ID)
 	if err != nil {
 		return s, err
 	}
-	s.StoredCommits, s.Refs, s.CheckpointAt = n, len(cp.Tips), rfc3339(cp.UpdatedAt)
+	s.StoredCommits, s.Refs, s.CheckpointAt = stored, len(cp.Tips), rfc3339(cp.UpdatedAt)
 	s.syncState = newSyncState(r.LastSyncedAt, cp.Pending != nil, live)
 	return s, nil
 }
 
 // repoSummary is r with its figures (row, nil: none in rep) and its sync
-// status (live: what the Syncer knows of r, nil if nothing).
-func (h *handler) repoSummary(ctx context.Context, r store.Repository, row *report.Row, rep *report.Report, live *SyncState) (repoSummary, error) {
+// status (stored: its stored commits; live: what the Syncer knows of r,
+// nil if nothing).
+func (h *handler) repoSummary(ctx context.Context, r store.Repository, row *report.Row, rep *report.Report, stored int64, live *SyncState) (repoSummary, error) {
 	s := repoSummary{Name: r.Name, URL: r.URL, LocalPath: r.LocalPath, Branch: r.Branch, Source: r.Source}
 	if row != nil {
 		s.Figures = *row
@@ -127,7 +125,7 @@ func (h *handler) repoSummary(ctx context.Context, r store.Repository, row *repo
 		s.Figures = zeroRow(r.Name, r.Name, rep)
 	}
 	var err error
-	if s.Sync, err = h.syncStatus(ctx, r, live); err != nil {
+	if s.Sync, err = h.syncStatus(ctx, r, stored, live); err != nil {
 		return s, fmt.Errorf("sync status of %s: %w", r.Name, err)
 	}
 	return s, nil
@@ -147,13 +145,17 @@ func (h *handler) loadRepos(ctx context.Context, f filter) (*reposView, error) {
 	for i := range rep.Rows {
 		rows[rep.Rows[i].Key] = &rep.Rows[i]
 	}
+	counts, err := h.db.CommitCounts(ctx)
+	if err != nil {
+		return nil, err
+	}
 	states := h.liveSyncStates()
 	v := &reposView{Since: dateOf(rep.Since), Until: dateOf(rep.Until), Repos: []repoSummary{}}
 	for _, r := range repos {
 		if f.Repo != "" && r.Name != f.Repo {
 			continue
 		}
-		s, err := h.repoSummary(ctx, r, rows[r.Name], rep, liveState(states, r.Name))
+		s, err := h.repoSummary(ctx, r, rows[r.Name], rep, counts[r.ID], liveState(states, r.Name))
 		if err != nil {
 			return nil, err
 		}
@@ -194,7 +196,11 @@ func (h *handler) loadRepo(ctx context.Context, r store.Repository, f filter) (*
 	if len(byRepo.Rows) > 0 {
 		row = &byRepo.Rows[0]
 	}
-	s, err := h.repoSummary(ctx, r, row, byRepo, liveState(h.liveSyncStates(), r.Name))
+	stored, err := h.db.CountCommits(ctx, r.ID)
+	if err != nil {
+		return nil, err
+	}
+	s, err := h.repoSummary(ctx, r, row, byRepo, stored, liveState(h.liveSyncStates(), r.Name))
 	if err != nil {
 		return nil, err
 	}

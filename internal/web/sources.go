@@ -128,6 +128,10 @@ func (h *handler) loadSources(ctx context.Context) (*sourcesView, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list repositories: %w", err)
 	}
+	counts, err := h.db.CommitCounts(ctx)
+	if err != nil {
+		return nil, err
+	}
 	states := h.liveSyncStates()
 	v := &sourcesView{Sources: []sourceView{}, Repositories: []repoSyncView{}, CanSync: h.syncer != nil}
 	bySource := map[string][]string{}
@@ -138,12 +142,8 @@ func (h *handler) loadSources(ctx context.Context) (*sourcesView, error) {
 		if err != nil {
 			return nil, err
 		}
-		n, err := h.db.CountCommits(ctx, rp.ID)
-		if err != nil {
-			return nil, fmt.Errorf("count commits of %s: %w", rp.Name, err)
-		}
 		rv := repoSyncView{Name: rp.Name, Location: redactURL(rp.Location()), Source: rp.Source,
-			CommitsStored: n, Stored: true, LastSuccess: timePtr(rp.LastSyncedAt)}
+			CommitsStored: counts[rp.ID], Stored: true, LastSuccess: timePtr(rp.LastSyncedAt)}
 		live := liveState(states, rp.Name)
 		if live != nil && rv.Source == "" {
 			rv.Source = live.Source

@@ -158,13 +158,13 @@ func (h *handler) index(w http.ResponseWriter, r *http.Request) {
 		for _, row := range byRepo.Rows {
 			commits[row.Key] = row.Commits
 		}
+		stored, err := h.db.CommitCounts(ctx)
+		if err != nil {
+			h.serverError(w, r, err)
+			return
+		}
 		for _, repo := range repos {
-			n, err := h.db.CountCommits(ctx, repo.ID)
-			if err != nil {
-				h.serverError(w, r, fmt.Errorf("count commits of %s: %w", repo.Name, err))
-				return
-			}
-			data.Repos = append(data.Repos, repoLine{Repository: repo, Commits: commits[repo.Name], Stored: n})
+			data.Repos = append(data.Repos, repoLine{Repository: repo, Commits: commits[repo.Name], Stored: stored[repo.ID]})
 		}
 	}
 	h.render(w, r, http.StatusOK, h.pages.index, data)
